@@ -1,0 +1,25 @@
+"""ringta: O(1) streaming technical indicators, TA-Lib exact, streaming equal to batch.
+
+Batch functions take arrays and return arrays of the same length, NaN before
+the first valid index; streaming classes take one bar at a time and return the
+same values bit for bit.
+
+>>> import ringta
+>>> ringta.sma([1.0, 2.0, 3.0], period=2).tolist()
+[nan, 1.5, 2.5]
+"""
+
+from .kernels.bollinger import BBandsResult, BollingerBands, bbands
+from .kernels.ema import EMA, ema
+from .kernels.macd import MACD, MacdResult, macd
+from .kernels.obv import OBV, obv
+from .kernels.rsi import RSI, rsi
+from .kernels.sma import SMA, sma
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "sma", "ema", "rsi", "macd", "bbands", "obv",
+    "SMA", "EMA", "RSI", "MACD", "BollingerBands", "OBV",
+    "MacdResult", "BBandsResult",
+]

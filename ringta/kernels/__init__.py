@@ -1,0 +1,50 @@
+"""The kernel registry: indicator name -> :class:`~ringta.kernels._spec.KernelSpec`.
+
+Adding an indicator means adding its module to ``_MODULES``; everything else
+(the coordinator, the config models, ``list_indicators``, the benchmarks and
+the contract tests) reads this registry.
+"""
+
+from __future__ import annotations
+
+from . import bollinger, ema, macd, obv, rsi, sma
+from ._spec import KernelSpec, Param
+
+_MODULES = (sma, ema, rsi, macd, bollinger, obv)
+
+REGISTRY: dict[str, KernelSpec] = {m.SPEC.name: m.SPEC for m in _MODULES}
+BY_KIND: dict[int, KernelSpec] = {s.kind_id: s for s in REGISTRY.values()}
+ALIASES: dict[str, str] = {"bollinger": "bbands", "bollinger_bands": "bbands"}
+
+
+def get_spec(name: str) -> KernelSpec:
+    """The spec of indicator ``name``; ``KeyError`` listing the known names otherwise."""
+    try:
+        key = name.lower()
+        return REGISTRY[ALIASES.get(key, key)]
+    except (KeyError, AttributeError):
+        raise KeyError(f"unknown indicator {name!r}; known: {sorted(REGISTRY)}") from None
+
+
+def allocate(name: str, n_rows: int, **params) -> "np.ndarray":
+    """A ``(n_rows, width)`` state table of fresh blocks for ``update_rows``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ringta.kernels import allocate, ema
+    >>> state = allocate("ema", 3, period=2)
+    >>> out = np.empty((2, 1))
+    >>> ema.ema_update_rows(state, np.array([0, 2]), np.array([1.0, 5.0]), out)
+    >>> ema.ema_update_rows(state, np.array([0, 2]), np.array([3.0, 7.0]), out)
+    >>> out[:, 0].tolist()
+    [2.0, 6.0]
+    """
+    import numpy as np
+
+    spec = get_spec(name)
+    blk = spec.make_block(**spec.validate(**params))
+    return np.ascontiguousarray(np.tile(blk, (n_rows, 1)))
+
+
+__all__ = ["REGISTRY", "BY_KIND", "ALIASES", "KernelSpec", "Param", "get_spec", "allocate"]

@@ -1,0 +1,43 @@
+"""The one place where ringta's Numba options and signature types are defined.
+
+Every compiled function in the package is built with :func:`jit` so that the
+options cannot drift apart: ``cache=True`` (compile once per machine),
+``nogil=True`` (batch runs may use threads), ``error_model="numpy"`` (a
+division by zero gives inf/NaN instead of a Python exception check in the hot
+loop) and never ``fastmath``: NaN is the not-ready marker and fastmath makes
+``isnan`` unreliable, and reassociation would break the bit-for-bit equality
+of batch and streaming results.
+
+Signatures are explicit so that nothing compiles lazily at the first live bar.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+
+JIT_OPTIONS = {
+    "cache": True,
+    "nogil": True,
+    "fastmath": False,
+    "error_model": "numpy",
+    "boundscheck": False,
+}
+
+f8 = nb.float64
+i8 = nb.int64
+b1 = nb.boolean
+void = nb.void
+F1 = nb.float64[::1]
+F2 = nb.float64[:, ::1]
+I1 = nb.int64[::1]
+I2 = nb.int64[:, ::1]
+T3 = nb.types.UniTuple(nb.float64, 3)
+
+
+def jit(signature):
+    """Compile ``func`` with the package's options and one explicit signature."""
+
+    def wrap(func):
+        return nb.njit(signature, **JIT_OPTIONS)(func)
+
+    return wrap

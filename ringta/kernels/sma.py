@@ -1,0 +1,215 @@
+"""SMA: simple moving average.
+
+Definition
+    ``sma[t] = (x[t-period+1] + ... + x[t]) / period``.
+Seed and warm-up
+    First value at index ``period - 1`` (TA-Lib's lookback); NaN before.
+    The window sum is updated in O(1) per input and re-anchored (recomputed
+    from the ring, left to right) every ``period`` inputs, so rounding error
+    cannot accumulate over a long session.
+Inputs
+    one series (close by default).
+Outputs
+    ``value``, in price units.
+Reference
+    TA-Lib ``SMA``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._jit import F1, F2, I1, f8, i8, jit, void
+from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, seq_sum
+from ._spec import KernelSpec, Param, StreamingIndicator, run_batch
+
+SMA_PERIOD = H_SIZE
+SMA_SUM = H_SIZE + 1
+SMA_POS = H_SIZE + 2
+SMA_OUT = H_SIZE + 3
+SMA_RING = H_SIZE + 4
+
+PARAMS = (Param("period", int, 30, 1, MAX_PERIOD, doc="window length"),)
+
+
+@jit(f8(f8, f8, f8))
+def _sma_step(total, x_new, x_old):
+    return total + (x_new - x_old)
+
+
+@jit(f8(F1, f8))
+def sma_update(blk, x):
+    """Advance one SMA block by one input; return the new value (NaN while warming up)."""
+    p = blk[SMA_PERIOD]
+    pos = int(blk[SMA_POS])
+    slot = SMA_RING + pos
+    old = blk[slot]  # zero until the ring has been filled once
+    blk[slot] = x
+    if pos == p - 1.0:
+        total = seq_sum(blk, SMA_RING, pos + 1)
+        pos = 0
+    else:
+        total = _sma_step(blk[SMA_SUM], x, old)
+        pos += 1
+    n = blk[H_COUNT] + 1.0
+    blk[H_COUNT] = n
+    blk[SMA_SUM] = total
+    blk[SMA_POS] = pos
+    out = total / p if n > blk[H_LOOKBACK] else np.nan
+    blk[SMA_OUT] = out
+    return out
+
+
+@jit(f8(F1, f8))
+def sma_update_checked(blk, x):
+    if not math.isfinite(x):
+        raise ValueError("input is not finite")
+    return sma_update(blk, x)
+
+
+@jit(f8(F1, f8))
+def sma_peek(blk, x):
+    return sma_update(blk.copy(), x)
+
+
+@jit(void(F2, I1, F1, F2))
+def sma_update_rows(state, rows, x, out):
+    """Advance ``state[rows[i]]`` by ``x[i]`` for every i; write values to ``out[i, 0]``."""
+    for i in range(rows.shape[0]):
+        out[i, 0] = sma_update(state[rows[i]], x[i])
+
+
+@jit(i8(F1, F1, F1))
+def sma_batch(blk, x, out):
+    """Run a whole series through ``blk``; return the first non-finite index or -1.
+
+    The first ``period`` inputs go through :func:`sma_update` (and the ring);
+    after that the outgoing value is read from ``x`` itself and the ring is
+    refilled with the last inputs at the end.
+    """
+    p = blk[SMA_PERIOD]
+    ip = int(p)
+    m = x.shape[0]
+    head = min(m, ip)
+    for i in range(head):
+        xi = x[i]
+        if not math.isfinite(xi):
+            return i
+        out[i] = sma_update(blk, xi)
+    if head == m:
+        return -1
+    pos0 = int(blk[SMA_POS])
+    pos = pos0
+    n = blk[H_COUNT]
+    lb = blk[H_LOOKBACK]
+    total = blk[SMA_SUM]
+    bad = -1
+    done = ip
+    for i in range(ip, m):
+        xi = x[i]
+        if not math.isfinite(xi):
+            bad = i
+            break
+        if pos == ip - 1:
+            total = seq_sum(x, i - ip + 1, ip)
+            pos = 0
+        else:
+            total = _sma_step(total, xi, x[i - ip])
+            pos += 1
+        n += 1.0
+        out[i] = total / p if n > lb else np.nan
+        done = i + 1
+    for i in range(max(ip, done - ip), done):
+        blk[SMA_RING + (pos0 + i - ip) % ip] = x[i]
+    blk[H_COUNT] = n
+    blk[SMA_SUM] = total
+    blk[SMA_POS] = pos
+    if done > ip:
+        blk[SMA_OUT] = out[done - 1]
+    return bad
+
+
+def sma_lookback(period: int = 30) -> int:
+    return period - 1
+
+
+def make_block(period: int = 30) -> np.ndarray:
+    blk = np.zeros(SMA_RING + period)
+    blk[H_LOOKBACK] = sma_lookback(period)
+    blk[SMA_PERIOD] = period
+    blk[SMA_OUT] = np.nan
+    return blk
+
+
+def sma(close, period: int = 30) -> np.ndarray:
+    """Simple moving average of ``close`` over ``period`` inputs.
+
+    Parameters
+    ----------
+    close : array_like
+        Input series (any 1-D sequence of finite numbers).
+    period : int, default 30
+        Window length in [1, 100000].
+
+    Returns
+    -------
+    numpy.ndarray
+        Same length as ``close``; NaN before index ``period - 1``.
+
+    Examples
+    --------
+    >>> import ringta
+    >>> ringta.sma([1.0, 2.0, 3.0, 4.0], period=2).tolist()
+    [nan, 1.5, 2.5, 3.5]
+    """
+    prm = SPEC.validate("sma", period=period)
+    return run_batch(SPEC, "sma", make_block(**prm), {"close": close})[0]
+
+
+class SMA(StreamingIndicator):
+    """Streaming simple moving average (see :func:`ringta.sma`).
+
+    Examples
+    --------
+    >>> import ringta
+    >>> s = ringta.SMA(period=2)
+    >>> [s.update(v) for v in (1.0, 2.0, 3.0)]
+    [nan, 1.5, 2.5]
+    >>> s.peek(5.0), s.value
+    (4.0, 2.5)
+    """
+
+    __slots__ = ()
+
+    def __init__(self, period: int = 30):
+        self._setup(SPEC.validate("SMA", period=period))
+
+    def update(self, close: float) -> float:
+        """Consume one input and return the new value (NaN while not ready)."""
+        try:
+            return sma_update_checked(self._blk, close)
+        except ValueError:
+            raise ValueError(f"SMA.update: close={close!r} is not finite; state unchanged") from None
+
+
+SPEC = KernelSpec(
+    name="sma",
+    title="Simple Moving Average",
+    kind_id=2,
+    type="trend",
+    inputs=("close",),
+    outputs=("value",),
+    params=PARAMS,
+    make_block=make_block,
+    lookback=sma_lookback,
+    out_offset=SMA_OUT,
+    batch=sma,
+    stream=SMA,
+    update_rows=sma_update_rows,
+    batch_driver=sma_batch,
+    peek_fn=sma_peek,
+    key_params=("period",),
+)
+SMA.spec = SPEC
