@@ -8,6 +8,7 @@ the contract tests) reads this registry.
 from __future__ import annotations
 
 from . import bollinger, ema, macd, obv, rsi, sma
+from ._program import IndicatorSet, step_bar, step_bars
 from ._spec import KernelSpec, Param
 
 _MODULES = (sma, ema, rsi, macd, bollinger, obv)
@@ -47,4 +48,4 @@ def allocate(name: str, n_rows: int, **params) -> "np.ndarray":
     return np.ascontiguousarray(np.tile(blk, (n_rows, 1)))
 
 
-__all__ = ["REGISTRY", "BY_KIND", "ALIASES", "KernelSpec", "Param", "get_spec", "allocate"]
+__all__ = ["IndicatorSet", "step_bar", "step_bars", "REGISTRY", "BY_KIND", "ALIASES", "KernelSpec", "Param", "get_spec", "allocate"]

@@ -10,39 +10,76 @@ generic. The ring buffer sits at the end of the block rather than in a
 separate array so that a single-instance update passes one array to compiled
 code: each extra array argument costs about 45 ns of dispatch.
 
-Windowed sums are re-anchored: whenever the slot ``period - 1`` has just been
+Windowed sums are re-anchored. Whenever slot ``period - 1`` has just been
 written, the ring holds the last ``period`` inputs in chronological order in
-slots ``0 .. period - 1`` and the sum is recomputed from them. Rounding error
-therefore never accumulates over more than ``period`` updates, and because the
-batch drivers recompute over the same values in the same order, batch and
-streaming stay identical bit for bit.
+slots ``0 .. period - 1``; every ``anchor_cycles(period)``-th time that
+happens (about every :data:`ANCHOR_INPUTS` inputs), the sum is recomputed
+from them. Rounding error therefore never accumulates over more than about
+``ANCHOR_INPUTS + period`` updates, the recomputation costs O(1) amortised,
+and because the batch drivers recompute over the same values in the same
+order, batch and streaming stay identical bit for bit.
 """
 
 from __future__ import annotations
 
-from ._jit import F1, f8, i8, jit
+from ._jit import F1, f8, i8, jit, void
 
 H_COUNT = 0
 H_LOOKBACK = 1
 H_SIZE = 2
 
 MAX_PERIOD = 100_000
+ANCHOR_INPUTS = 512
+
+
+def anchor_cycles(period: int) -> int:
+    """How many ring cycles pass between exact recomputations of a window sum."""
+    return max(1, -(-ANCHOR_INPUTS // period))
 
 
 @jit(f8(F1, i8, i8))
 def seq_sum(a, start, n):
-    """Sum ``a[start:start+n]`` strictly left to right (no reassociation)."""
-    total = 0.0
-    for j in range(start, start + n):
+    """Sum ``a[start:start+n]`` in a fixed order: four interleaved partial sums, then the tail.
+
+    Four independent accumulators shorten the dependency chain fourfold; the
+    order is fixed, so every caller (ring or input array) gets the same bits
+    for the same values.
+    """
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    end4 = start + (n - n % 4)
+    for j in range(start, end4, 4):
+        s0 += a[j]
+        s1 += a[j + 1]
+        s2 += a[j + 2]
+        s3 += a[j + 3]
+    total = (s0 + s1) + (s2 + s3)
+    for j in range(end4, start + n):
         total += a[j]
     return total
 
 
 @jit(f8(F1, i8, i8, f8))
 def seq_sqdev(a, start, n, mean):
-    """Sum of squared deviations of ``a[start:start+n]`` from ``mean``, left to right."""
-    total = 0.0
-    for j in range(start, start + n):
+    """Sum of squared deviations of ``a[start:start+n]`` from ``mean``, in :func:`seq_sum`'s order."""
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    end4 = start + (n - n % 4)
+    for j in range(start, end4, 4):
+        d0 = a[j] - mean
+        d1 = a[j + 1] - mean
+        d2 = a[j + 2] - mean
+        d3 = a[j + 3] - mean
+        s0 += d0 * d0
+        s1 += d1 * d1
+        s2 += d2 * d2
+        s3 += d3 * d3
+    total = (s0 + s1) + (s2 + s3)
+    for j in range(end4, start + n):
         d = a[j] - mean
         total += d * d
     return total
@@ -57,3 +94,19 @@ def ring_sum_chrono(a, start, cap, head):
     for j in range(0, head):
         total += a[start + j]
     return total
+
+
+@jit(void(F1, i8, i8, i8, F1, i8, i8))
+def refill_ring(blk, ring, cap, slot0, x, first, end):
+    """Store the ring's view of ``x[first:end]`` after a batch run that bypassed the ring.
+
+    Input ``x[first]`` belongs in slot ``slot0 % cap`` and each later input in
+    the next slot; only the last ``cap`` inputs survive, as in streaming.
+    """
+    start = max(first, end - cap)
+    slot = (slot0 + (start - first)) % cap
+    for k in range(start, end):
+        blk[ring + slot] = x[k]
+        slot += 1
+        if slot == cap:
+            slot = 0

@@ -190,7 +190,7 @@ class StreamingIndicator:
     @property
     def ready(self) -> bool:
         """True once the indicator produces valid (non-NaN) values."""
-        return self._blk[H_COUNT] > self._blk[H_LOOKBACK]
+        return bool(self._blk[H_COUNT] > self._blk[H_LOOKBACK])
 
     @property
     def value(self):

@@ -6,11 +6,13 @@ Definition
     ``lower = middle - num_std * sd``.
 Seed and warm-up
     First value at index ``period - 1`` (TA-Lib's lookback).
-    The window sum and sum of squared deviations are updated in O(1) with a
-    sliding Welford step and re-anchored by an exact two-pass recomputation
-    from the ring every ``period`` inputs, so the deviation cannot drift over
-    millions of updates. A window of identical inputs gives exactly 0.
-    ``middle`` is bit-for-bit :func:`ringta.sma` of the same series.
+    The window sum and sum of squared deviations are kept relative to a
+    shift ``K`` (a recent window mean), updated in O(1) with a sliding Welford
+    step, and re-anchored by an exact two-pass recomputation from the ring
+    about every 512 inputs (and at the first full window). Because the sums
+    hold small deviations rather than prices, the deviation stays within
+    about 1e-12 relative of an exact recomputation after millions of updates
+    at any price level. A window of identical inputs gives exactly 0.
 Inputs
     one series (close by default).
 Outputs
@@ -27,19 +29,23 @@ from typing import NamedTuple
 import numpy as np
 
 from ._jit import F1, F2, I1, T3, f8, i8, jit, void
-from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, seq_sqdev, seq_sum
+from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, anchor_cycles, refill_ring, seq_sqdev, seq_sum
 from ._spec import KernelSpec, Param, StreamingIndicator, run_batch
 from .sma import _sma_step
 
 BB_PERIOD = H_SIZE
-BB_NSTD = H_SIZE + 1
-BB_SUM = H_SIZE + 2
-BB_M2 = H_SIZE + 3
-BB_POS = H_SIZE + 4
-BB_RUN = H_SIZE + 5  # how many consecutive inputs equalled their predecessor
-BB_PREV = H_SIZE + 6
-BB_OUT = H_SIZE + 7  # upper, middle, lower
-BB_RING = H_SIZE + 10
+BB_INV = H_SIZE + 1  # 1 / period, as in SMA
+BB_NSTD = H_SIZE + 2
+BB_ACYC = H_SIZE + 3  # ring cycles between exact recomputations
+BB_SUM = H_SIZE + 4  # sum of (x - BB_SHIFT) over the window
+BB_M2 = H_SIZE + 5
+BB_SHIFT = H_SIZE + 13
+BB_POS = H_SIZE + 6  # ring slot of the next input
+BB_CYC = H_SIZE + 7  # ring cycles since the last recomputation
+BB_RUN = H_SIZE + 8  # how many consecutive inputs equalled their predecessor
+BB_PREV = H_SIZE + 9
+BB_OUT = H_SIZE + 10  # upper, middle, lower
+BB_RING = H_SIZE + 14
 
 PARAMS = (
     Param("period", int, 20, 1, MAX_PERIOD, doc="window length"),
@@ -54,18 +60,46 @@ class BBandsResult(NamedTuple):
 
 
 @jit(f8(f8, f8, f8, f8, f8, f8))
-def _m2_step(m2, total_old, total_new, x_new, x_old, p):
-    """Sliding Welford update of the sum of squared deviations."""
-    return m2 + (x_new - x_old) * ((x_new - total_new / p) + (x_old - total_old / p))
+def _m2_step(m2, total_old, total_new, x_new, x_old, inv):
+    """Sliding Welford update of the sum of squared deviations (shifted inputs)."""
+    return m2 + (x_new - x_old) * ((x_new - total_new * inv) + (x_old - total_old * inv))
 
 
-@jit(T3(f8, f8, f8, f8, f8))
-def _bands(total, m2, run, p, nstd):
-    mid = total / p
+@jit(f8(F1, i8, i8, f8))
+def _shifted_sum(a, start, n, shift):
+    """Sum of ``a[start:start+n] - shift`` in :func:`seq_sum`'s order."""
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    end4 = start + (n - n % 4)
+    for j in range(start, end4, 4):
+        s0 += a[j] - shift
+        s1 += a[j + 1] - shift
+        s2 += a[j + 2] - shift
+        s3 += a[j + 3] - shift
+    total = (s0 + s1) + (s2 + s3)
+    for j in range(end4, start + n):
+        total += a[j] - shift
+    return total
+
+
+@jit(T3(F1, i8, i8, f8))
+def _reanchor(a, start, n, inv):
+    """Exact recomputation from the window ``a[start:start+n]``: (shift, shifted sum, m2)."""
+    shift = seq_sum(a, start, n) * inv
+    total = _shifted_sum(a, start, n, shift)
+    m2 = seq_sqdev(a, start, n, shift + total * inv)
+    return shift, total, m2
+
+
+@jit(T3(f8, f8, f8, f8, f8, f8, f8))
+def _bands(shift, total, m2, run, p, inv, nstd):
+    mid = shift + total * inv
     if run >= p - 1.0 or not (m2 > 0.0):
         sd = 0.0
     else:
-        sd = math.sqrt(m2 / p)
+        sd = math.sqrt(m2 * inv)
     t = nstd * sd
     return mid + t, mid, mid - t
 
@@ -80,24 +114,35 @@ def bbands_update(blk, x):
     old = blk[slot]
     blk[slot] = x
     run = blk[BB_RUN] + 1.0 if (n > 0.0 and x == blk[BB_PREV]) else 0.0
+    total_old = blk[BB_SUM]
+    shift = blk[BB_SHIFT]
+    inv = blk[BB_INV]
+    xs = x - shift
+    olds = old - shift
     if pos == p - 1.0:
-        total = seq_sum(blk, BB_RING, pos + 1)
-        m2 = seq_sqdev(blk, BB_RING, pos + 1, total / p)
+        cyc = blk[BB_CYC] + 1.0
+        if cyc >= blk[BB_ACYC]:
+            shift, total, m2 = _reanchor(blk, BB_RING, pos + 1, inv)
+            cyc = 0.0
+        else:
+            total = _sma_step(total_old, xs, olds)
+            m2 = _m2_step(blk[BB_M2], total_old, total, xs, olds, inv)
+        blk[BB_CYC] = cyc
         pos = 0
     else:
-        total_old = blk[BB_SUM]
-        total = _sma_step(total_old, x, old)
-        m2 = _m2_step(blk[BB_M2], total_old, total, x, old, p)
+        total = _sma_step(total_old, xs, olds)
+        m2 = _m2_step(blk[BB_M2], total_old, total, xs, olds, inv)
         pos += 1
     n += 1.0
     blk[H_COUNT] = n
     blk[BB_SUM] = total
     blk[BB_M2] = m2
     blk[BB_POS] = pos
+    blk[BB_SHIFT] = shift
     blk[BB_RUN] = run
     blk[BB_PREV] = x
     if n > blk[H_LOOKBACK]:
-        up, mid, lo = _bands(total, m2, run, p, blk[BB_NSTD])
+        up, mid, lo = _bands(shift, total, m2, run, p, inv, blk[BB_NSTD])
         blk[BB_OUT] = up
         blk[BB_OUT + 1] = mid
         blk[BB_OUT + 2] = lo
@@ -148,56 +193,67 @@ def bbands_batch(blk, x, out_upper, out_middle, out_lower):
         out_lower[i] = lo
     if head == m:
         return -1
-    pos0 = int(blk[BB_POS])
-    pos = pos0
-    n = blk[H_COUNT]
-    lb = blk[H_LOOKBACK]
+    cycle_len = int(blk[BB_ACYC]) * ip
+    ph0 = int(blk[BB_CYC]) * ip + int(blk[BB_POS])
+    ph = ph0
+    inv = blk[BB_INV]
     nstd = blk[BB_NSTD]
     total = blk[BB_SUM]
     m2 = blk[BB_M2]
+    shift = blk[BB_SHIFT]
     run = blk[BB_RUN]
     prev = blk[BB_PREV]
-    bad = -1
-    done = ip
-    for i in range(ip, m):
-        xi = x[i]
-        if not math.isfinite(xi):
-            bad = i
-            break
-        run = run + 1.0 if xi == prev else 0.0
-        prev = xi
-        if pos == ip - 1:
-            total = seq_sum(x, i - ip + 1, ip)
-            m2 = seq_sqdev(x, i - ip + 1, ip, total / p)
-            pos = 0
-        else:
-            old = x[i - ip]
+    i = ip
+    while i < m:
+        # Plain steps up to the next re-anchor (see sma_batch).
+        end = min(m, i + (cycle_len - 1 - ph))
+        acc = 0.0
+        for k in range(i, end):
+            xk = x[k]
+            acc += xk - xk
+            run = run + 1.0 if xk == prev else 0.0
+            prev = xk
+            xs = xk - shift
+            olds = x[k - ip] - shift
             total_old = total
-            total = _sma_step(total_old, xi, old)
-            m2 = _m2_step(m2, total_old, total, xi, old, p)
-            pos += 1
-        n += 1.0
-        if n > lb:
-            up, mid, lo = _bands(total, m2, run, p, nstd)
-        else:
-            up = mid = lo = np.nan
-        out_upper[i] = up
-        out_middle[i] = mid
-        out_lower[i] = lo
-        done = i + 1
-    for i in range(max(ip, done - ip), done):
-        blk[BB_RING + (pos0 + i - ip) % ip] = x[i]
-    blk[H_COUNT] = n
+            total = _sma_step(total_old, xs, olds)
+            m2 = _m2_step(m2, total_old, total, xs, olds, inv)
+            up, mid, lo = _bands(shift, total, m2, run, p, inv, nstd)
+            out_upper[k] = up
+            out_middle[k] = mid
+            out_lower[k] = lo
+        if acc != 0.0:
+            for k in range(i, end):
+                if not math.isfinite(x[k]):
+                    return k
+        ph += end - i
+        i = end
+        if i < m:
+            xk = x[i]
+            if not math.isfinite(xk):
+                return i
+            run = run + 1.0 if xk == prev else 0.0
+            prev = xk
+            shift, total, m2 = _reanchor(x, i - ip + 1, ip, inv)
+            up, mid, lo = _bands(shift, total, m2, run, p, inv, nstd)
+            out_upper[i] = up
+            out_middle[i] = mid
+            out_lower[i] = lo
+            ph = 0
+            i += 1
+    refill_ring(blk, BB_RING, ip, ph0, x, ip, m)
+    blk[H_COUNT] += m - ip
     blk[BB_SUM] = total
     blk[BB_M2] = m2
-    blk[BB_POS] = pos
+    blk[BB_SHIFT] = shift
+    blk[BB_POS] = ph % ip
+    blk[BB_CYC] = ph // ip
     blk[BB_RUN] = run
     blk[BB_PREV] = prev
-    if n > lb and done > ip:
-        blk[BB_OUT] = out_upper[done - 1]
-        blk[BB_OUT + 1] = out_middle[done - 1]
-        blk[BB_OUT + 2] = out_lower[done - 1]
-    return bad
+    blk[BB_OUT] = out_upper[m - 1]
+    blk[BB_OUT + 1] = out_middle[m - 1]
+    blk[BB_OUT + 2] = out_lower[m - 1]
+    return -1
 
 
 def bbands_lookback(period: int = 20, num_std: float = 2.0) -> int:
@@ -208,6 +264,9 @@ def make_block(period: int = 20, num_std: float = 2.0) -> np.ndarray:
     blk = np.zeros(BB_RING + period)
     blk[H_LOOKBACK] = bbands_lookback(period)
     blk[BB_PERIOD] = period
+    blk[BB_INV] = 1.0 / period
+    blk[BB_ACYC] = anchor_cycles(period)
+    blk[BB_CYC] = blk[BB_ACYC] - 1.0  # so that the first full window is computed exactly
     blk[BB_NSTD] = num_std
     blk[BB_OUT : BB_OUT + 3] = np.nan
     return blk

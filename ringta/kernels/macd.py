@@ -36,18 +36,21 @@ from .ema import SEEDS, _ema_step
 MACD_FAST = H_SIZE
 MACD_SLOW = H_SIZE + 1
 MACD_SIGNAL = H_SIZE + 2
-MACD_KF = H_SIZE + 3
-MACD_KS = H_SIZE + 4
-MACD_KG = H_SIZE + 5
-MACD_SEED_FIRST = H_SIZE + 6
-MACD_EF = H_SIZE + 7
-MACD_ES = H_SIZE + 8
-MACD_EG = H_SIZE + 9
-MACD_SUM_SLOW = H_SIZE + 10
-MACD_SUM_SIGNAL = H_SIZE + 11
-MACD_POS = H_SIZE + 12
-MACD_OUT = H_SIZE + 13  # macd, signal, hist
-MACD_RING = H_SIZE + 16  # the last fast_period inputs, used only to seed the fast EMA
+MACD_KF = H_SIZE + 3  # alpha and 1 - alpha of the fast, slow and signal EMAs
+MACD_BF = H_SIZE + 4
+MACD_KS = H_SIZE + 5
+MACD_BS = H_SIZE + 6
+MACD_KG = H_SIZE + 7
+MACD_BG = H_SIZE + 8
+MACD_SEED_FIRST = H_SIZE + 9
+MACD_EF = H_SIZE + 10
+MACD_ES = H_SIZE + 11
+MACD_EG = H_SIZE + 12
+MACD_SUM_SLOW = H_SIZE + 13
+MACD_SUM_SIGNAL = H_SIZE + 14
+MACD_POS = H_SIZE + 15
+MACD_OUT = H_SIZE + 16  # macd, signal, hist
+MACD_RING = H_SIZE + 19  # the last fast_period inputs, used only to seed the fast EMA
 
 PARAMS = (
     Param("fast_period", int, 12, 1, MAX_PERIOD, doc="fast EMA period"),
@@ -82,10 +85,10 @@ def _macd_advance(blk, x):
             ef = x
             es = x
         else:
-            ef = _ema_step(blk[MACD_KF], blk[MACD_EF], x)
-            es = _ema_step(blk[MACD_KS], blk[MACD_ES], x)
+            ef = _ema_step(blk[MACD_KF], blk[MACD_BF], blk[MACD_EF], x)
+            es = _ema_step(blk[MACD_KS], blk[MACD_BS], blk[MACD_ES], x)
         m = ef - es
-        eg = m if n == 0.0 else _ema_step(blk[MACD_KG], blk[MACD_EG], m)
+        eg = m if n == 0.0 else _ema_step(blk[MACD_KG], blk[MACD_BG], blk[MACD_EG], m)
     else:
         if n < slow:
             fast = int(blk[MACD_FAST])
@@ -103,8 +106,8 @@ def _macd_advance(blk, x):
             es = s / slow
             ef = ring_sum_chrono(blk, MACD_RING, fast, pos) / blk[MACD_FAST]
         else:
-            ef = _ema_step(blk[MACD_KF], blk[MACD_EF], x)
-            es = _ema_step(blk[MACD_KS], blk[MACD_ES], x)
+            ef = _ema_step(blk[MACD_KF], blk[MACD_BF], blk[MACD_EF], x)
+            es = _ema_step(blk[MACD_KS], blk[MACD_BS], blk[MACD_ES], x)
         m = ef - es
         j = n - (slow - 1.0)
         eg = blk[MACD_EG]
@@ -114,7 +117,7 @@ def _macd_advance(blk, x):
             if j == sig - 1.0:
                 eg = g / sig
         else:
-            eg = _ema_step(blk[MACD_KG], eg, m)
+            eg = _ema_step(blk[MACD_KG], blk[MACD_BG], eg, m)
     blk[MACD_EF] = ef
     blk[MACD_ES] = es
     blk[MACD_EG] = eg
@@ -181,6 +184,9 @@ def macd_batch(blk, x, out_macd, out_signal, out_hist):
     kf = blk[MACD_KF]
     ks = blk[MACD_KS]
     kg = blk[MACD_KG]
+    bf = blk[MACD_BF]
+    bs = blk[MACD_BS]
+    bg = blk[MACD_BG]
     ef = blk[MACD_EF]
     es = blk[MACD_ES]
     eg = blk[MACD_EG]
@@ -193,10 +199,10 @@ def macd_batch(blk, x, out_macd, out_signal, out_hist):
         if not math.isfinite(xi):
             bad = i
             break
-        ef = _ema_step(kf, ef, xi)
-        es = _ema_step(ks, es, xi)
+        ef = _ema_step(kf, bf, ef, xi)
+        es = _ema_step(ks, bs, es, xi)
         m = ef - es
-        eg = _ema_step(kg, eg, m)
+        eg = _ema_step(kg, bg, eg, m)
         out_macd[i] = m
         out_signal[i] = eg
         out_hist[i] = m - eg
@@ -224,6 +230,9 @@ def make_block(fast_period: int = 12, slow_period: int = 26, signal_period: int 
     blk[MACD_KF] = 2.0 / (fast_period + 1.0)
     blk[MACD_KS] = 2.0 / (slow_period + 1.0)
     blk[MACD_KG] = 2.0 / (signal_period + 1.0)
+    blk[MACD_BF] = 1.0 - blk[MACD_KF]
+    blk[MACD_BS] = 1.0 - blk[MACD_KS]
+    blk[MACD_BG] = 1.0 - blk[MACD_KG]
     blk[MACD_SEED_FIRST] = 1.0 if seed == "first" else 0.0
     blk[MACD_OUT : MACD_OUT + 3] = np.nan
     return blk

@@ -34,11 +34,10 @@ PARAMS = ()
 
 @jit(f8(f8, f8, f8, f8))
 def _obv_step(obv, prev_close, close, volume):
-    if close > prev_close:
-        return obv + volume
-    if close < prev_close:
-        return obv - volume
-    return obv
+    # Branch-free: the direction of a random walk is unpredictable, and
+    # obv + volume * (+1, -1 or 0) rounds exactly as obv + volume, obv - volume or obv.
+    sign = (close > prev_close) - (close < prev_close)
+    return obv + volume * sign
 
 
 @jit(f8(F1, f8, f8))

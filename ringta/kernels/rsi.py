@@ -2,7 +2,9 @@
 
 Definition
     ``gain``/``loss`` are Wilder averages of the up and down moves:
-    ``avg = (avg * (period - 1) + move) / period``;
+    ``avg = avg * (period - 1) / period + move / period`` (TA-Lib writes
+    ``(avg * (period - 1) + move) / period``; the form used here keeps the
+    division off the loop-carried chain and differs in the last place only);
     ``rsi = 100 * gain / (gain + loss)``, and 0 when ``gain + loss`` is
     within 1e-14 of zero (TA-Lib's ``TA_IS_ZERO``).
 Seed and warm-up
@@ -27,11 +29,13 @@ from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD
 from ._spec import KernelSpec, Param, StreamingIndicator, run_batch
 
 RSI_PERIOD = H_SIZE
-RSI_PREV = H_SIZE + 1
-RSI_GAIN = H_SIZE + 2
-RSI_LOSS = H_SIZE + 3
-RSI_OUT = H_SIZE + 4
-RSI_WIDTH = H_SIZE + 5
+RSI_DECAY = H_SIZE + 1  # (period - 1) / period
+RSI_INV = H_SIZE + 2  # 1 / period
+RSI_PREV = H_SIZE + 3
+RSI_GAIN = H_SIZE + 4
+RSI_LOSS = H_SIZE + 5
+RSI_OUT = H_SIZE + 6
+RSI_WIDTH = H_SIZE + 7
 
 PARAMS = (Param("period", int, 14, 1, MAX_PERIOD, doc="Wilder smoothing period"),)
 
@@ -42,6 +46,11 @@ def _rsi_value(gain, loss):
     if -1e-14 < t < 1e-14:
         return 0.0
     return 100.0 * (gain / t)
+
+
+@jit(f8(f8, f8, f8, f8))
+def _wilder_step(decay, inv, avg, move):
+    return avg * decay + move * inv
 
 
 @jit(f8(F1, f8))
@@ -55,26 +64,20 @@ def rsi_update(blk, x):
     else:
         d = x - blk[RSI_PREV]
         blk[RSI_PREV] = x
+        up = d if d > 0.0 else 0.0
+        down = -d if d < 0.0 else 0.0
         gain = blk[RSI_GAIN]
         loss = blk[RSI_LOSS]
         if n <= p:
-            if d < 0.0:
-                loss -= d
-            else:
-                gain += d
+            gain += up
+            loss += down
             if n == p:
-                loss /= p
                 gain /= p
+                loss /= p
                 out = _rsi_value(gain, loss)
         else:
-            loss *= p - 1.0
-            gain *= p - 1.0
-            if d < 0.0:
-                loss -= d
-            else:
-                gain += d
-            loss /= p
-            gain /= p
+            gain = _wilder_step(blk[RSI_DECAY], blk[RSI_INV], gain, up)
+            loss = _wilder_step(blk[RSI_DECAY], blk[RSI_INV], loss, down)
             out = _rsi_value(gain, loss)
         blk[RSI_GAIN] = gain
         blk[RSI_LOSS] = loss
@@ -104,53 +107,50 @@ def rsi_update_rows(state, rows, x, out):
 
 @jit(i8(F1, F1, F1))
 def rsi_batch(blk, x, out):
-    """Run a whole series through ``blk``; return the first non-finite index or -1."""
-    n = blk[H_COUNT]
-    p = blk[RSI_PERIOD]
-    pm1 = p - 1.0
+    """Run a whole series through ``blk``; return the first non-finite index or -1.
+
+    Warm-up goes through :func:`rsi_update` itself; the steady state runs the
+    same steps on locals.
+    """
+    m = x.shape[0]
+    lb = blk[H_LOOKBACK]
+    i = 0
+    while i < m and blk[H_COUNT] <= lb:
+        xi = x[i]
+        if not math.isfinite(xi):
+            return i
+        out[i] = rsi_update(blk, xi)
+        i += 1
+    if i == m:
+        return -1
+    decay = blk[RSI_DECAY]
+    inv = blk[RSI_INV]
     prev = blk[RSI_PREV]
     gain = blk[RSI_GAIN]
     loss = blk[RSI_LOSS]
+    v = blk[RSI_OUT]
+    start = i
     bad = -1
-    v = np.nan
-    for i in range(x.shape[0]):
+    for i in range(start, m):
         xi = x[i]
         if not math.isfinite(xi):
             bad = i
             break
-        v = np.nan
-        if n == 0.0:
-            prev = xi
-        else:
-            d = xi - prev
-            prev = xi
-            if n <= p:
-                if d < 0.0:
-                    loss -= d
-                else:
-                    gain += d
-                if n == p:
-                    loss /= p
-                    gain /= p
-                    v = _rsi_value(gain, loss)
-            else:
-                loss *= pm1
-                gain *= pm1
-                if d < 0.0:
-                    loss -= d
-                else:
-                    gain += d
-                loss /= p
-                gain /= p
-                v = _rsi_value(gain, loss)
-        n += 1.0
+        d = xi - prev
+        prev = xi
+        up = d if d > 0.0 else 0.0
+        down = -d if d < 0.0 else 0.0
+        gain = _wilder_step(decay, inv, gain, up)
+        loss = _wilder_step(decay, inv, loss, down)
+        v = _rsi_value(gain, loss)
         out[i] = v
-    blk[H_COUNT] = n
+    else:
+        i = m
+    blk[H_COUNT] += i - start
     blk[RSI_PREV] = prev
     blk[RSI_GAIN] = gain
     blk[RSI_LOSS] = loss
-    if x.shape[0] > 0:
-        blk[RSI_OUT] = v
+    blk[RSI_OUT] = v
     return bad
 
 
@@ -162,6 +162,8 @@ def make_block(period: int = 14) -> np.ndarray:
     blk = np.zeros(RSI_WIDTH)
     blk[H_LOOKBACK] = rsi_lookback(period)
     blk[RSI_PERIOD] = period
+    blk[RSI_DECAY] = (period - 1.0) / period
+    blk[RSI_INV] = 1.0 / period
     blk[RSI_OUT] = np.nan
     return blk
 

@@ -5,8 +5,8 @@ Definition
 Seed and warm-up
     First value at index ``period - 1`` (TA-Lib's lookback); NaN before.
     The window sum is updated in O(1) per input and re-anchored (recomputed
-    from the ring, left to right) every ``period`` inputs, so rounding error
-    cannot accumulate over a long session.
+    exactly from the ring) about every 512 inputs, so rounding error cannot
+    accumulate over a long session.
 Inputs
     one series (close by default).
 Outputs
@@ -22,14 +22,17 @@ import math
 import numpy as np
 
 from ._jit import F1, F2, I1, f8, i8, jit, void
-from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, seq_sum
+from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, anchor_cycles, refill_ring, seq_sum
 from ._spec import KernelSpec, Param, StreamingIndicator, run_batch
 
 SMA_PERIOD = H_SIZE
-SMA_SUM = H_SIZE + 1
-SMA_POS = H_SIZE + 2
-SMA_OUT = H_SIZE + 3
-SMA_RING = H_SIZE + 4
+SMA_INV = H_SIZE + 1  # 1 / period: a multiplication instead of a division per input
+SMA_ACYC = H_SIZE + 2  # ring cycles between exact recomputations of the sum
+SMA_SUM = H_SIZE + 3
+SMA_POS = H_SIZE + 4  # ring slot of the next input
+SMA_CYC = H_SIZE + 5  # ring cycles since the last recomputation
+SMA_OUT = H_SIZE + 6
+SMA_RING = H_SIZE + 7
 
 PARAMS = (Param("period", int, 30, 1, MAX_PERIOD, doc="window length"),)
 
@@ -48,7 +51,13 @@ def sma_update(blk, x):
     old = blk[slot]  # zero until the ring has been filled once
     blk[slot] = x
     if pos == p - 1.0:
-        total = seq_sum(blk, SMA_RING, pos + 1)
+        cyc = blk[SMA_CYC] + 1.0
+        if cyc >= blk[SMA_ACYC]:
+            total = seq_sum(blk, SMA_RING, pos + 1)
+            cyc = 0.0
+        else:
+            total = _sma_step(blk[SMA_SUM], x, old)
+        blk[SMA_CYC] = cyc
         pos = 0
     else:
         total = _sma_step(blk[SMA_SUM], x, old)
@@ -57,7 +66,7 @@ def sma_update(blk, x):
     blk[H_COUNT] = n
     blk[SMA_SUM] = total
     blk[SMA_POS] = pos
-    out = total / p if n > blk[H_LOOKBACK] else np.nan
+    out = total * blk[SMA_INV] if n > blk[H_LOOKBACK] else np.nan
     blk[SMA_OUT] = out
     return out
 
@@ -89,8 +98,7 @@ def sma_batch(blk, x, out):
     after that the outgoing value is read from ``x`` itself and the ring is
     refilled with the last inputs at the end.
     """
-    p = blk[SMA_PERIOD]
-    ip = int(p)
+    ip = int(blk[SMA_PERIOD])
     m = x.shape[0]
     head = min(m, ip)
     for i in range(head):
@@ -100,35 +108,44 @@ def sma_batch(blk, x, out):
         out[i] = sma_update(blk, xi)
     if head == m:
         return -1
-    pos0 = int(blk[SMA_POS])
-    pos = pos0
-    n = blk[H_COUNT]
-    lb = blk[H_LOOKBACK]
+    # Phase within the re-anchoring cycle: ring cycles * period + slot.
+    cycle_len = int(blk[SMA_ACYC]) * ip
+    ph0 = int(blk[SMA_CYC]) * ip + int(blk[SMA_POS])
+    ph = ph0
     total = blk[SMA_SUM]
-    bad = -1
-    done = ip
-    for i in range(ip, m):
-        xi = x[i]
-        if not math.isfinite(xi):
-            bad = i
-            break
-        if pos == ip - 1:
+    inv = blk[SMA_INV]
+    i = ip
+    while i < m:
+        # Plain steps up to the next re-anchor, without a branch per input;
+        # x - x is 0 for finite x and NaN otherwise, so one test per stretch
+        # finds bad inputs.
+        end = min(m, i + (cycle_len - 1 - ph))
+        acc = 0.0
+        for k in range(i, end):
+            xk = x[k]
+            acc += xk - xk
+            total = _sma_step(total, xk, x[k - ip])
+            out[k] = total * inv
+        if acc != 0.0:
+            for k in range(i, end):
+                if not math.isfinite(x[k]):
+                    return k
+        ph += end - i
+        i = end
+        if i < m:
+            if not math.isfinite(x[i]):
+                return i
             total = seq_sum(x, i - ip + 1, ip)
-            pos = 0
-        else:
-            total = _sma_step(total, xi, x[i - ip])
-            pos += 1
-        n += 1.0
-        out[i] = total / p if n > lb else np.nan
-        done = i + 1
-    for i in range(max(ip, done - ip), done):
-        blk[SMA_RING + (pos0 + i - ip) % ip] = x[i]
-    blk[H_COUNT] = n
+            out[i] = total * inv
+            ph = 0
+            i += 1
+    refill_ring(blk, SMA_RING, ip, ph0, x, ip, m)
+    blk[H_COUNT] += m - ip
     blk[SMA_SUM] = total
-    blk[SMA_POS] = pos
-    if done > ip:
-        blk[SMA_OUT] = out[done - 1]
-    return bad
+    blk[SMA_POS] = ph % ip
+    blk[SMA_CYC] = ph // ip
+    blk[SMA_OUT] = out[m - 1]
+    return -1
 
 
 def sma_lookback(period: int = 30) -> int:
@@ -139,6 +156,9 @@ def make_block(period: int = 30) -> np.ndarray:
     blk = np.zeros(SMA_RING + period)
     blk[H_LOOKBACK] = sma_lookback(period)
     blk[SMA_PERIOD] = period
+    blk[SMA_INV] = 1.0 / period
+    blk[SMA_ACYC] = anchor_cycles(period)
+    blk[SMA_CYC] = blk[SMA_ACYC] - 1.0  # so that the first full window is summed exactly
     blk[SMA_OUT] = np.nan
     return blk
 

@@ -1,0 +1,161 @@
+"""Fused updates: many indicator instances of any kinds advanced in one compiled call.
+
+A *program* is an int64 table with one row per indicator instance::
+
+    [kind_id, offset, width, source, row]
+
+``offset``/``width`` locate the instance's block in a flat float64 *arena*;
+``source`` is the bar field a single-input indicator reads (0 open, 1 high,
+2 low, 3 close, 4 volume); ``row`` is the row of ``bars`` holding that
+instance's symbol in a cross-sectional call. Every branch calls the same row
+update the streaming classes and the batch drivers use, so a fused update
+gives exactly the values a class or a batch run gives.
+
+This is what the session coordinator uses: one call per bar for all the
+indicators of a symbol, or one call per timestamp for all symbols.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._jit import F1, F2, I2, f8, i8, jit, void
+from .bollinger import SPEC as BB_SPEC, bbands_update
+from .ema import SPEC as EMA_SPEC, ema_update
+from .macd import SPEC as MACD_SPEC, _macd_advance
+from .obv import SPEC as OBV_SPEC, obv_update
+from .rsi import SPEC as RSI_SPEC, rsi_update
+from .sma import SPEC as SMA_SPEC, sma_update
+
+P_KIND, P_OFFSET, P_WIDTH, P_SOURCE, P_ROW = range(5)
+PROGRAM_COLUMNS = 5
+SOURCES = ("open", "high", "low", "close", "volume")
+
+K_SMA = SMA_SPEC.kind_id
+K_EMA = EMA_SPEC.kind_id
+K_RSI = RSI_SPEC.kind_id
+K_MACD = MACD_SPEC.kind_id
+K_BB = BB_SPEC.kind_id
+K_OBV = OBV_SPEC.kind_id
+DISPATCHED = frozenset({K_SMA, K_EMA, K_RSI, K_MACD, K_BB, K_OBV})
+
+
+@jit(void(F1, I2, i8, f8, f8, f8, f8, f8))
+def _dispatch(arena, prog, j, o, h, l, c, v):
+    kind = prog[j, P_KIND]
+    off = prog[j, P_OFFSET]
+    blk = arena[off : off + prog[j, P_WIDTH]]
+    src = prog[j, P_SOURCE]
+    x = c
+    if src == 0:
+        x = o
+    elif src == 1:
+        x = h
+    elif src == 2:
+        x = l
+    elif src == 4:
+        x = v
+    if kind == K_EMA:
+        ema_update(blk, x)
+    elif kind == K_SMA:
+        sma_update(blk, x)
+    elif kind == K_RSI:
+        rsi_update(blk, x)
+    elif kind == K_MACD:
+        _macd_advance(blk, x)
+    elif kind == K_BB:
+        bbands_update(blk, x)
+    elif kind == K_OBV:
+        obv_update(blk, c, v)
+
+
+@jit(void(F1, I2, f8, f8, f8, f8, f8))
+def step_bar(arena, prog, o, h, l, c, v):
+    """Advance every instance of ``prog`` by one bar given as five floats."""
+    for j in range(prog.shape[0]):
+        _dispatch(arena, prog, j, o, h, l, c, v)
+
+
+@jit(void(F1, I2, F2))
+def step_bars(arena, prog, bars):
+    """Advance every instance of ``prog`` by its symbol's bar, ``bars[prog[j, ROW]]``."""
+    for j in range(prog.shape[0]):
+        r = prog[j, P_ROW]
+        _dispatch(arena, prog, j, bars[r, 0], bars[r, 1], bars[r, 2], bars[r, 3], bars[r, 4])
+
+
+@jit(i8(F1, I2, f8, f8, f8, f8, f8))
+def step_bar_checked(arena, prog, o, h, l, c, v):
+    """:func:`step_bar` after checking the bar; return -1, or the bad field's index untouched."""
+    if not math.isfinite(o):
+        return 0
+    if not math.isfinite(h):
+        return 1
+    if not math.isfinite(l):
+        return 2
+    if not math.isfinite(c):
+        return 3
+    if not (math.isfinite(v) and v >= 0.0):
+        return 4
+    step_bar(arena, prog, o, h, l, c, v)
+    return -1
+
+
+class IndicatorSet:
+    """Several indicators of one symbol, advanced together by one compiled call per bar.
+
+    Parameters
+    ----------
+    indicators : dict
+        ``key -> (name, params)``, e.g. ``{"ema20": ("ema", {"period": 20})}``.
+        ``params`` may include ``source`` (``"close"`` by default).
+
+    Examples
+    --------
+    >>> from ringta.kernels import IndicatorSet
+    >>> s = IndicatorSet({"sma2": ("sma", {"period": 2}), "obv": ("obv", {})})
+    >>> s.update(10.0, 10.0, 10.0, 10.0, 100.0)
+    >>> s.update(11.0, 12.0, 11.0, 12.0, 50.0)
+    >>> s.values()
+    {'sma2': 11.0, 'obv': 150.0}
+    """
+
+    def __init__(self, indicators: dict):
+        from . import get_spec
+
+        rows, blocks, self._keys = [], [], []
+        offset = 0
+        for key, (name, params) in indicators.items():
+            params = dict(params)
+            source = params.pop("source", "close")
+            if source not in SOURCES:
+                raise ValueError(f"{key}: source must be one of {list(SOURCES)}, got {source!r}")
+            spec = get_spec(name)
+            blk = spec.make_block(**spec.validate(key, **params))
+            rows.append((spec.kind_id, offset, blk.shape[0], SOURCES.index(source), 0))
+            blocks.append(blk)
+            self._keys.append((key, spec, offset))
+            offset += blk.shape[0]
+        self.program = np.array(rows, dtype=np.int64).reshape(-1, PROGRAM_COLUMNS)
+        self.arena = np.concatenate(blocks) if blocks else np.zeros(0)
+
+    def update(self, open: float, high: float, low: float, close: float, volume: float) -> None:
+        """Advance every indicator by one bar; raise ``ValueError`` (state unchanged) on a bad field."""
+        bad = step_bar_checked(self.arena, self.program, open, high, low, close, volume)
+        if bad >= 0:
+            vals = (open, high, low, close, volume)
+            raise ValueError(f"IndicatorSet.update: {SOURCES[bad]}={vals[bad]!r} is invalid; state unchanged")
+
+    def values(self) -> dict:
+        """``key -> value`` (a float, or a named tuple for multi-output indicators)."""
+        out = {}
+        for key, spec, off in self._keys:
+            o = off + spec.out_offset
+            k = len(spec.outputs)
+            if k == 1:
+                out[key] = float(self.arena[o])
+            else:
+                out[key] = spec.result(*(float(v) for v in self.arena[o : o + k]))
+        return out
