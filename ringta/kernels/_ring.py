@@ -22,7 +22,7 @@ order, batch and streaming stay identical bit for bit.
 
 from __future__ import annotations
 
-from ._jit import F1, f8, i8, jit, void
+from ._jit import F1, I1, f8, i8, jit, void
 
 H_COUNT = 0
 H_LOOKBACK = 1
@@ -85,6 +85,66 @@ def seq_sqdev(a, start, n, mean):
     return total
 
 
+@jit(f8(F1, i8, i8, i8, f8))
+def window_sum(a, start, cap, head, shift):
+    """Sum of ``a[k] - shift`` over a window of ``cap`` slots, oldest (slot ``head``) first.
+
+    Same grouping as :func:`seq_sum` (four partial sums by position in the
+    window), so a ring read from its oldest slot and the same values lying
+    contiguously in an input array (``head=0``) give the same bits.
+    """
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    j = head
+    n4 = cap - cap % 4
+    for k in range(0, n4, 4):
+        s0 += a[start + j] - shift
+        j = j + 1 if j + 1 < cap else 0
+        s1 += a[start + j] - shift
+        j = j + 1 if j + 1 < cap else 0
+        s2 += a[start + j] - shift
+        j = j + 1 if j + 1 < cap else 0
+        s3 += a[start + j] - shift
+        j = j + 1 if j + 1 < cap else 0
+    total = (s0 + s1) + (s2 + s3)
+    for k in range(n4, cap):
+        total += a[start + j] - shift
+        j = j + 1 if j + 1 < cap else 0
+    return total
+
+
+@jit(f8(F1, i8, i8, i8, f8))
+def window_sqdev(a, start, cap, head, mean):
+    """Sum of ``(a[k] - mean) ** 2`` over a window, in :func:`window_sum`'s order."""
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    j = head
+    n4 = cap - cap % 4
+    for k in range(0, n4, 4):
+        d = a[start + j] - mean
+        s0 += d * d
+        j = j + 1 if j + 1 < cap else 0
+        d = a[start + j] - mean
+        s1 += d * d
+        j = j + 1 if j + 1 < cap else 0
+        d = a[start + j] - mean
+        s2 += d * d
+        j = j + 1 if j + 1 < cap else 0
+        d = a[start + j] - mean
+        s3 += d * d
+        j = j + 1 if j + 1 < cap else 0
+    total = (s0 + s1) + (s2 + s3)
+    for k in range(n4, cap):
+        d = a[start + j] - mean
+        total += d * d
+        j = j + 1 if j + 1 < cap else 0
+    return total
+
+
 @jit(f8(F1, i8, i8, i8))
 def ring_sum_chrono(a, start, cap, head):
     """Sum a ring of ``cap`` slots from its oldest slot ``head`` to the newest."""
@@ -110,3 +170,14 @@ def refill_ring(blk, ring, cap, slot0, x, first, end):
         slot += 1
         if slot == cap:
             slot = 0
+
+
+@jit(void(i8, I1, i8, i8))
+def check_rows(n_state, rows, n_inputs, n_out):
+    """Refuse an ``update_rows`` call whose rows or array lengths do not fit."""
+    n = rows.shape[0]
+    if n_inputs < n or n_out < n:
+        raise ValueError("update_rows: inputs and out need at least one row per entry of rows")
+    for i in range(n):
+        if rows[i] < 0 or rows[i] >= n_state:
+            raise ValueError("update_rows: a row index is outside the state table")

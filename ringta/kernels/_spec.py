@@ -127,12 +127,12 @@ def run_batch(spec: KernelSpec, owner: str, blk: np.ndarray, series: dict) -> tu
 def as_series(name: str, values: Any, owner: str) -> np.ndarray:
     """Convert one input series to a C-contiguous float64 1-D array, once."""
     try:
-        arr = np.ascontiguousarray(values, dtype=np.float64)
+        arr = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{owner}: {name} must be a 1-D sequence of numbers ({exc})") from None
     if arr.ndim != 1:
         raise ValueError(f"{owner}: {name} must be 1-D, got an array of shape {arr.shape}")
-    return arr
+    return np.ascontiguousarray(arr)
 
 
 def as_inputs(owner: str, **series: Any) -> list[np.ndarray]:

@@ -29,7 +29,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._jit import F1, F2, I1, T3, f8, i8, jit, void
-from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, anchor_cycles, refill_ring, seq_sqdev, seq_sum
+from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, anchor_cycles, check_rows, refill_ring, window_sqdev, window_sum
 from ._spec import KernelSpec, Param, StreamingIndicator, run_batch
 from .sma import _sma_step
 
@@ -65,32 +65,19 @@ def _m2_step(m2, total_old, total_new, x_new, x_old, inv):
     return m2 + (x_new - x_old) * ((x_new - total_new * inv) + (x_old - total_old * inv))
 
 
-@jit(f8(F1, i8, i8, f8))
-def _shifted_sum(a, start, n, shift):
-    """Sum of ``a[start:start+n] - shift`` in :func:`seq_sum`'s order."""
-    s0 = 0.0
-    s1 = 0.0
-    s2 = 0.0
-    s3 = 0.0
-    end4 = start + (n - n % 4)
-    for j in range(start, end4, 4):
-        s0 += a[j] - shift
-        s1 += a[j + 1] - shift
-        s2 += a[j + 2] - shift
-        s3 += a[j + 3] - shift
-    total = (s0 + s1) + (s2 + s3)
-    for j in range(end4, start + n):
-        total += a[j] - shift
-    return total
-
-
-@jit(T3(F1, i8, i8, f8))
-def _reanchor(a, start, n, inv):
-    """Exact recomputation from the window ``a[start:start+n]``: (shift, shifted sum, m2)."""
-    shift = seq_sum(a, start, n) * inv
-    total = _shifted_sum(a, start, n, shift)
-    m2 = seq_sqdev(a, start, n, shift + total * inv)
+@jit(T3(F1, i8, i8, i8, f8))
+def _reanchor(a, start, cap, head, inv):
+    """Exact recomputation from a window (oldest at slot ``head``): (shift, shifted sum, m2)."""
+    shift = window_sum(a, start, cap, head, 0.0) * inv
+    total = window_sum(a, start, cap, head, shift)
+    m2 = window_sqdev(a, start, cap, head, shift + total * inv)
     return shift, total, m2
+
+
+# An update that shrinks the sum of squared deviations below this fraction of
+# its previous value has cancelled most of its digits (an outlier left the
+# window, or a volatile window turned flat): recompute it exactly.
+COLLAPSE = 1e-3
 
 
 @jit(T3(f8, f8, f8, f8, f8, f8, f8))
@@ -119,20 +106,22 @@ def bbands_update(blk, x):
     inv = blk[BB_INV]
     xs = x - shift
     olds = old - shift
-    if pos == p - 1.0:
-        cyc = blk[BB_CYC] + 1.0
-        if cyc >= blk[BB_ACYC]:
-            shift, total, m2 = _reanchor(blk, BB_RING, pos + 1, inv)
-            cyc = 0.0
-        else:
-            total = _sma_step(total_old, xs, olds)
-            m2 = _m2_step(blk[BB_M2], total_old, total, xs, olds, inv)
-        blk[BB_CYC] = cyc
-        pos = 0
-    else:
+    ip = int(p)
+    m2_old = blk[BB_M2]
+    cyc = blk[BB_CYC]
+    anchor = False
+    if pos == ip - 1:
+        cyc += 1.0
+        anchor = cyc >= blk[BB_ACYC]
+    if not anchor:
         total = _sma_step(total_old, xs, olds)
-        m2 = _m2_step(blk[BB_M2], total_old, total, xs, olds, inv)
-        pos += 1
+        m2 = _m2_step(m2_old, total_old, total, xs, olds, inv)
+        anchor = n >= p and m2 < m2_old * COLLAPSE
+    pos = pos + 1 if pos + 1 < ip else 0
+    if anchor:
+        shift, total, m2 = _reanchor(blk, BB_RING, ip, pos, inv)
+        cyc = 0.0
+    blk[BB_CYC] = cyc
     n += 1.0
     blk[H_COUNT] = n
     blk[BB_SUM] = total
@@ -164,6 +153,7 @@ def bbands_peek(blk, x):
 @jit(void(F2, I1, F1, F2))
 def bbands_update_rows(state, rows, x, out):
     """Advance ``state[rows[i]]`` by ``x[i]``; write upper, middle, lower to ``out[i, 0:3]``."""
+    check_rows(state.shape[0], rows, x.shape[0], out.shape[0])
     for i in range(rows.shape[0]):
         up, mid, lo = bbands_update(state[rows[i]], x[i])
         out[i, 0] = up
@@ -193,6 +183,9 @@ def bbands_batch(blk, x, out_upper, out_middle, out_lower):
         out_lower[i] = lo
     if head == m:
         return -1
+    # Phase within the re-anchoring cycle (ring cycles * period + slot), as
+    # in bbands_update: a scheduled re-anchor at the end of each cycle, an
+    # emergency one when the deviation collapses.
     cycle_len = int(blk[BB_ACYC]) * ip
     ph0 = int(blk[BB_CYC]) * ip + int(blk[BB_POS])
     ph = ph0
@@ -203,44 +196,34 @@ def bbands_batch(blk, x, out_upper, out_middle, out_lower):
     shift = blk[BB_SHIFT]
     run = blk[BB_RUN]
     prev = blk[BB_PREV]
-    i = ip
-    while i < m:
-        # Plain steps up to the next re-anchor (see sma_batch).
-        end = min(m, i + (cycle_len - 1 - ph))
-        acc = 0.0
-        for k in range(i, end):
-            xk = x[k]
-            acc += xk - xk
-            run = run + 1.0 if xk == prev else 0.0
-            prev = xk
+    acc = 0.0  # x - x is 0 for finite x and NaN otherwise
+    for k in range(ip, m):
+        xk = x[k]
+        acc += xk - xk
+        run = run + 1.0 if xk == prev else 0.0
+        prev = xk
+        if ph == cycle_len - 1:
+            shift, total, m2 = _reanchor(x, k - ip + 1, ip, 0, inv)
+            ph = 0
+        else:
             xs = xk - shift
             olds = x[k - ip] - shift
             total_old = total
+            m2_old = m2
             total = _sma_step(total_old, xs, olds)
-            m2 = _m2_step(m2, total_old, total, xs, olds, inv)
-            up, mid, lo = _bands(shift, total, m2, run, p, inv, nstd)
-            out_upper[k] = up
-            out_middle[k] = mid
-            out_lower[k] = lo
-        if acc != 0.0:
-            for k in range(i, end):
-                if not math.isfinite(x[k]):
-                    return k
-        ph += end - i
-        i = end
-        if i < m:
-            xk = x[i]
-            if not math.isfinite(xk):
-                return i
-            run = run + 1.0 if xk == prev else 0.0
-            prev = xk
-            shift, total, m2 = _reanchor(x, i - ip + 1, ip, inv)
-            up, mid, lo = _bands(shift, total, m2, run, p, inv, nstd)
-            out_upper[i] = up
-            out_middle[i] = mid
-            out_lower[i] = lo
-            ph = 0
-            i += 1
+            m2 = _m2_step(m2_old, total_old, total, xs, olds, inv)
+            ph += 1
+            if m2 < m2_old * COLLAPSE:
+                shift, total, m2 = _reanchor(x, k - ip + 1, ip, 0, inv)
+                ph = ph % ip
+        up, mid, lo = _bands(shift, total, m2, run, p, inv, nstd)
+        out_upper[k] = up
+        out_middle[k] = mid
+        out_lower[k] = lo
+    if acc != 0.0:
+        for k in range(ip, m):
+            if not math.isfinite(x[k]):
+                return k
     refill_ring(blk, BB_RING, ip, ph0, x, ip, m)
     blk[H_COUNT] += m - ip
     blk[BB_SUM] = total
@@ -326,8 +309,8 @@ class BollingerBands(StreamingIndicator):
         """Consume one input; return ``(upper, middle, lower)`` (NaN while not ready)."""
         try:
             return _new(BBandsResult, bbands_update_checked(self._blk, close))
-        except ValueError:
-            raise ValueError(f"BollingerBands.update: close={close!r} is not finite; state unchanged") from None
+        except (ValueError, TypeError):
+            raise ValueError(f"BollingerBands.update: close={close!r} is not a finite number; state unchanged") from None
 
 
 SPEC = KernelSpec(

@@ -27,7 +27,7 @@ import math
 import numpy as np
 
 from ._jit import F1, F2, I1, f8, i8, jit, void
-from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD
+from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows
 from ._spec import KernelSpec, Param, StreamingIndicator, run_batch
 
 EMA_PERIOD = H_SIZE
@@ -90,6 +90,7 @@ def ema_peek(blk, x):
 @jit(void(F2, I1, F1, F2))
 def ema_update_rows(state, rows, x, out):
     """Advance ``state[rows[i]]`` by ``x[i]`` for every i; write values to ``out[i, 0]``."""
+    check_rows(state.shape[0], rows, x.shape[0], out.shape[0])
     for i in range(rows.shape[0]):
         out[i, 0] = ema_update(state[rows[i]], x[i])
 
@@ -197,8 +198,8 @@ class EMA(StreamingIndicator):
         """Consume one input and return the new value (NaN while not ready)."""
         try:
             return ema_update_checked(self._blk, close)
-        except ValueError:
-            raise ValueError(f"EMA.update: close={close!r} is not finite; state unchanged") from None
+        except (ValueError, TypeError):
+            raise ValueError(f"EMA.update: close={close!r} is not a finite number; state unchanged") from None
 
 
 SPEC = KernelSpec(

@@ -29,7 +29,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._jit import F1, F2, I1, T3, f8, i8, jit, void
-from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, ring_sum_chrono
+from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows, ring_sum_chrono
 from ._spec import KernelSpec, Param, StreamingIndicator, run_batch
 from .ema import SEEDS, _ema_step
 
@@ -152,6 +152,7 @@ def macd_peek(blk, x):
 @jit(void(F2, I1, F1, F2))
 def macd_update_rows(state, rows, x, out):
     """Advance ``state[rows[i]]`` by ``x[i]``; write macd, signal, hist to ``out[i, 0:3]``."""
+    check_rows(state.shape[0], rows, x.shape[0], out.shape[0])
     for i in range(rows.shape[0]):
         blk = state[rows[i]]
         _macd_advance(blk, x[i])
@@ -296,8 +297,8 @@ class MACD(StreamingIndicator):
         """Consume one input; return ``(macd, signal, hist)`` (NaN while not ready)."""
         try:
             return _new(MacdResult, macd_update_checked(self._blk, close))
-        except ValueError:
-            raise ValueError(f"MACD.update: close={close!r} is not finite; state unchanged") from None
+        except (ValueError, TypeError):
+            raise ValueError(f"MACD.update: close={close!r} is not a finite number; state unchanged") from None
 
 
 SPEC = KernelSpec(

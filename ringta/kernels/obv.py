@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 from ._jit import F1, F2, I1, f8, i8, jit, void
-from ._ring import H_COUNT, H_SIZE
+from ._ring import H_COUNT, H_SIZE, check_rows
 from ._spec import KernelSpec, StreamingIndicator, run_batch
 
 OBV_PREV = H_SIZE
@@ -69,6 +69,7 @@ def obv_peek(blk, close, volume):
 @jit(void(F2, I1, F1, F1, F2))
 def obv_update_rows(state, rows, close, volume, out):
     """Advance ``state[rows[i]]`` by ``(close[i], volume[i])``; write values to ``out[i, 0]``."""
+    check_rows(state.shape[0], rows, close.shape[0], out.shape[0])
     for i in range(rows.shape[0]):
         out[i, 0] = obv_update(state[rows[i]], close[i], volume[i])
 
@@ -154,7 +155,7 @@ class OBV(StreamingIndicator):
         """Consume one bar's close and volume; return the new value."""
         try:
             return obv_update_checked(self._blk, close, volume)
-        except ValueError:
+        except (ValueError, TypeError):
             raise ValueError(
                 f"OBV.update: close={close!r}, volume={volume!r} must be finite and volume >= 0; state unchanged"
             ) from None

@@ -5,8 +5,8 @@ Definition
     ``avg = avg * (period - 1) / period + move / period`` (TA-Lib writes
     ``(avg * (period - 1) + move) / period``; the form used here keeps the
     division off the loop-carried chain and differs in the last place only);
-    ``rsi = 100 * gain / (gain + loss)``, and 0 when ``gain + loss`` is
-    within 1e-14 of zero (TA-Lib's ``TA_IS_ZERO``).
+    ``rsi = 100 * gain / (gain + loss)``, and 0 when ``gain + loss`` is 0
+    (a flat window), as TA-Lib 0.6 and later do.
 Seed and warm-up
     The first averages are the simple means of the first ``period`` changes,
     so the first value is at index ``period`` (TA-Lib's lookback).
@@ -25,7 +25,7 @@ import math
 import numpy as np
 
 from ._jit import F1, F2, I1, f8, i8, jit, void
-from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD
+from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows
 from ._spec import KernelSpec, Param, StreamingIndicator, run_batch
 
 RSI_PERIOD = H_SIZE
@@ -43,7 +43,7 @@ PARAMS = (Param("period", int, 14, 1, MAX_PERIOD, doc="Wilder smoothing period")
 @jit(f8(f8, f8))
 def _rsi_value(gain, loss):
     t = gain + loss
-    if -1e-14 < t < 1e-14:
+    if t == 0.0:
         return 0.0
     return 100.0 * (gain / t)
 
@@ -101,6 +101,7 @@ def rsi_peek(blk, x):
 @jit(void(F2, I1, F1, F2))
 def rsi_update_rows(state, rows, x, out):
     """Advance ``state[rows[i]]`` by ``x[i]`` for every i; write values to ``out[i, 0]``."""
+    check_rows(state.shape[0], rows, x.shape[0], out.shape[0])
     for i in range(rows.shape[0]):
         out[i, 0] = rsi_update(state[rows[i]], x[i])
 
@@ -213,8 +214,8 @@ class RSI(StreamingIndicator):
         """Consume one input and return the new value (NaN while not ready)."""
         try:
             return rsi_update_checked(self._blk, close)
-        except ValueError:
-            raise ValueError(f"RSI.update: close={close!r} is not finite; state unchanged") from None
+        except (ValueError, TypeError):
+            raise ValueError(f"RSI.update: close={close!r} is not a finite number; state unchanged") from None
 
 
 SPEC = KernelSpec(

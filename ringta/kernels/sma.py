@@ -22,7 +22,7 @@ import math
 import numpy as np
 
 from ._jit import F1, F2, I1, f8, i8, jit, void
-from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, anchor_cycles, refill_ring, seq_sum
+from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, anchor_cycles, check_rows, refill_ring, seq_sum
 from ._spec import KernelSpec, Param, StreamingIndicator, run_batch
 
 SMA_PERIOD = H_SIZE
@@ -86,6 +86,7 @@ def sma_peek(blk, x):
 @jit(void(F2, I1, F1, F2))
 def sma_update_rows(state, rows, x, out):
     """Advance ``state[rows[i]]`` by ``x[i]`` for every i; write values to ``out[i, 0]``."""
+    check_rows(state.shape[0], rows, x.shape[0], out.shape[0])
     for i in range(rows.shape[0]):
         out[i, 0] = sma_update(state[rows[i]], x[i])
 
@@ -210,8 +211,8 @@ class SMA(StreamingIndicator):
         """Consume one input and return the new value (NaN while not ready)."""
         try:
             return sma_update_checked(self._blk, close)
-        except ValueError:
-            raise ValueError(f"SMA.update: close={close!r} is not finite; state unchanged") from None
+        except (ValueError, TypeError):
+            raise ValueError(f"SMA.update: close={close!r} is not a finite number; state unchanged") from None
 
 
 SPEC = KernelSpec(
