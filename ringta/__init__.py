@@ -9,6 +9,7 @@ same values bit for bit.
 [nan, 1.5, 2.5]
 """
 
+from .coordinator.bar import Bar, Bars
 from .kernels.bollinger import BBandsResult, BollingerBands, bbands
 from .kernels.ema import EMA, ema
 from .kernels.macd import MACD, MacdResult, macd
@@ -21,5 +22,5 @@ __version__ = "0.1.0"
 __all__ = [
     "sma", "ema", "rsi", "macd", "bbands", "obv",
     "SMA", "EMA", "RSI", "MACD", "BollingerBands", "OBV",
-    "MacdResult", "BBandsResult",
+    "MacdResult", "BBandsResult", "Bar", "Bars",
 ]

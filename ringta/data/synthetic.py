@@ -9,24 +9,14 @@ their open in UTC nanoseconds. The same seed always gives the same bars.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from ..coordinator.bar import Bars
+
 NEW_YORK = ZoneInfo("America/New_York")
 SESSION_MINUTES = 390
-
-
-class Bars(NamedTuple):
-    """Column arrays of bars; ``timestamp`` is int64 ns since the epoch (UTC), bar open."""
-
-    timestamp: np.ndarray
-    open: np.ndarray
-    high: np.ndarray
-    low: np.ndarray
-    close: np.ndarray
-    volume: np.ndarray
 
 
 def _session_opens(start: date, days: int) -> list[int]:
@@ -71,7 +61,7 @@ def generate_minute_bars(
     --------
     >>> from ringta.data import generate_minute_bars
     >>> bars = generate_minute_bars(days=2, seed=1)
-    >>> len(bars.close), bool((bars.high >= bars.close).all())
+    >>> bars.n, bool((bars.high >= bars.close).all())
     (780, True)
     """
     if days < 1:

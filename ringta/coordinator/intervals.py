@@ -1,0 +1,369 @@
+"""Intervals, trading sessions and the aggregation of one-minute bars.
+
+Intervals are written ``1m, 5m, 15m, 30m, 1h, 4h, 1d``. Derived bars are
+aligned to the trading session, not to the clock: for US equities
+(09:30-16:00 America/New_York) the 5m bars start at 09:30, the 1h bars at
+09:30, 10:30, ... (the last one, 15:30-16:00, is half an hour) and the daily
+bar covers the regular session. A 24/7 market aligns to UTC midnight.
+Every bar is labelled by its open time in UTC nanoseconds.
+
+The aggregation runs in compiled code (:func:`agg_step`), shared by the
+streaming coordinator and the batch function :func:`aggregate_bars`, so both
+produce the same bars. A derived bar is emitted the moment its last base
+minute arrives, or when a later base bar shows that its interval has ended
+(gaps), or at the end of the session; missing minutes never produce bars.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime, time, timedelta, timezone
+from functools import lru_cache
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from ..kernels._jit import F1, F2, I1, f8, i8, jit, void
+
+NS_PER_MINUTE = 60_000_000_000
+NS_PER_DAY = 86_400_000_000_000
+
+VALID_INTERVALS = ("1m", "5m", "15m", "30m", "1h", "4h", "1d")
+_INTERVAL_RE = re.compile(r"^(\d+)([mhd])$")
+_UNIT_MINUTES = {"m": 1, "h": 60, "d": 1440}
+
+
+def parse_interval(interval: str) -> int:
+    """Length of ``interval`` in minutes (``"1d"`` is one session, 1440).
+
+    Examples
+    --------
+    >>> parse_interval("15m"), parse_interval("1h"), parse_interval("1d")
+    (15, 60, 1440)
+    """
+    if not isinstance(interval, str) or interval not in VALID_INTERVALS:
+        raise ValueError(
+            f"unknown interval {interval!r}; valid intervals: {', '.join(VALID_INTERVALS)}"
+        )
+    m = _INTERVAL_RE.match(interval)
+    return int(m.group(1)) * _UNIT_MINUTES[m.group(2)]
+
+
+def interval_sort_key(interval: str) -> int:
+    return parse_interval(interval)
+
+
+class Session(BaseModel):
+    """A trading session: where bars are aligned and which minutes count.
+
+    Parameters
+    ----------
+    name : str
+        A label (``"us_equity"``, ``"24x7"`` or your own).
+    timezone : str
+        IANA zone of the exchange, e.g. ``"America/New_York"``.
+    open, close : datetime.time
+        Regular session in exchange time; ``close`` is exclusive. For a
+        24-hour market use ``00:00`` and ``00:00``.
+    extended_hours : bool
+        Include bars outside the regular session (they then form their own
+        derived bars, aligned to the same grid).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = "us_equity"
+    timezone: str = "America/New_York"
+    open: time = time(9, 30)
+    close: time = time(16, 0)
+    extended_hours: bool = False
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except Exception:
+            raise ValueError(f"unknown time zone {v!r}") from None
+        return v
+
+    @property
+    def open_minute(self) -> int:
+        return self.open.hour * 60 + self.open.minute
+
+    @property
+    def close_minute(self) -> int:
+        c = self.close.hour * 60 + self.close.minute
+        return c if c > self.open_minute else c + 1440
+
+
+SESSIONS = {
+    "us_equity": Session(),
+    "24x7": Session(name="24x7", timezone="UTC", open=time(0, 0), close=time(0, 0), extended_hours=False),
+}
+
+
+def get_session(session) -> Session:
+    """A :class:`Session` from a model or one of the names in ``SESSIONS``."""
+    if isinstance(session, Session):
+        return session
+    if isinstance(session, str) and session in SESSIONS:
+        return SESSIONS[session]
+    raise ValueError(f"unknown session {session!r}; use a Session model or one of {sorted(SESSIONS)}")
+
+
+@lru_cache(maxsize=16)
+def offset_table(zone: str) -> tuple[np.ndarray, np.ndarray]:
+    """UTC instants (ns) where ``zone``'s UTC offset changes, and the offset (ns) from each.
+
+    Covers 1900-2100 at minute resolution, which is enough for every zone
+    whose transitions fall on whole minutes.
+    """
+    tz = ZoneInfo(zone)
+
+    def off(t: datetime) -> int:
+        return int(t.astimezone(tz).utcoffset().total_seconds())
+
+    start = datetime(1900, 1, 1, tzinfo=timezone.utc)
+    instants = [-(2**62)]
+    offsets = [off(start)]
+    day = start
+    prev = offsets[0]
+    end = datetime(2101, 1, 1, tzinfo=timezone.utc)
+    while day < end:
+        nxt = day + timedelta(days=1)
+        o = off(nxt)
+        if o != prev:
+            lo, hi = day, nxt  # offset(lo) == prev, offset(hi) == o
+            while hi - lo > timedelta(minutes=1):
+                mid = lo + (hi - lo) / 2
+                mid = mid.replace(second=0, microsecond=0)
+                if mid <= lo:
+                    mid = lo + timedelta(minutes=1)
+                if off(mid) == prev:
+                    lo = mid
+                else:
+                    hi = mid
+            instants.append(int(hi.timestamp()) * 1_000_000_000)
+            offsets.append(o)
+            prev = o
+        day = nxt
+    return np.array(instants, dtype=np.int64), np.array(offsets, dtype=np.int64) * 1_000_000_000
+
+
+# --------------------------------------------------------------------------
+# Compiled bucket arithmetic and aggregation
+# --------------------------------------------------------------------------
+
+# One aggregation row per (symbol, derived interval):
+A_START = 0  # bucket open (UTC ns, as float64: exact below 2**53 ns, i.e. until 2255)
+A_END = 1  # bucket end (UTC ns)
+A_OPEN = 2
+A_HIGH = 3
+A_LOW = 4
+A_CLOSE = 5
+A_VOLUME = 6
+A_COUNT = 7  # base bars in the forming bucket; 0 = empty
+A_WIDTH = 8
+
+
+@jit(i8(I1, I1, i8))
+def utc_offset(trans, offs, ts):
+    """UTC offset (ns) in force at ``ts``."""
+    return offs[np.searchsorted(trans, ts, side="right") - 1]
+
+
+@jit(i8(i8, i8, I1, I1, i8, i8, i8))
+def bucket_of(ts, minutes, trans, offs, open_min, close_min, extended):
+    """Bucket (open time, UTC ns) of a base bar at ``ts``; -1 if outside the session.
+
+    ``minutes`` is the interval length; 1440 means one session (daily bar).
+    """
+    off = utc_offset(trans, offs, ts)
+    local = ts + off
+    day0 = (local // NS_PER_DAY) * NS_PER_DAY
+    mod = (local - day0) // NS_PER_MINUTE  # minute of the local day
+    if close_min > 1440 and mod < close_min - 1440:
+        # Sessions that cross midnight belong to the day they opened.
+        day0 -= NS_PER_DAY
+        mod += 1440
+    regular = open_min <= mod < close_min or (open_min == 0 and close_min == 1440)
+    if not regular and extended == 0:
+        return -1
+    if minutes >= 1440:
+        start_min = open_min
+    else:
+        start_min = open_min + ((mod - open_min) // minutes) * minutes
+    return day0 + start_min * NS_PER_MINUTE - off
+
+
+@jit(i8(i8, i8, I1, I1, i8, i8, i8))
+def bucket_end(start, minutes, trans, offs, open_min, close_min, extended):
+    """End (UTC ns, exclusive) of the bucket that opens at ``start``: its length, cut at the close."""
+    off = utc_offset(trans, offs, start)
+    local = start + off
+    day0 = (local // NS_PER_DAY) * NS_PER_DAY
+    mod = (local - day0) // NS_PER_MINUTE
+    if close_min > 1440 and mod < close_min - 1440:
+        day0 -= NS_PER_DAY
+        mod += 1440
+    if minutes >= 1440:
+        end_min = close_min
+    else:
+        end_min = mod + minutes
+        if mod < close_min and end_min > close_min:
+            end_min = close_min
+    return day0 + end_min * NS_PER_MINUTE - off
+
+
+@jit(i8(F1, i8, i8, i8, f8, f8, f8, f8, f8, F1))
+def agg_add(row, start, end, ts, o, h, l, c, v, out):
+    """Add one base bar, whose bucket is ``[start, end)``, to an aggregation row.
+
+    Returns how many derived bars were completed (0, 1 or 2) and writes them
+    to ``out`` as consecutive ``[start, open, high, low, close, volume]``
+    groups: first a bar closed by a gap (the new base bar belongs to a later
+    bucket), then a bar completed by this base bar (its last minute).
+    """
+    k = 0
+    if row[A_COUNT] > 0.0 and float(start) != row[A_START]:
+        out[0] = row[A_START]
+        out[1] = row[A_OPEN]
+        out[2] = row[A_HIGH]
+        out[3] = row[A_LOW]
+        out[4] = row[A_CLOSE]
+        out[5] = row[A_VOLUME]
+        row[A_COUNT] = 0.0
+        k = 1
+    if row[A_COUNT] == 0.0:
+        row[A_START] = float(start)
+        row[A_END] = float(end)
+        row[A_OPEN] = o
+        row[A_HIGH] = h
+        row[A_LOW] = l
+        row[A_CLOSE] = c
+        row[A_VOLUME] = v
+        row[A_COUNT] = 1.0
+    else:
+        if h > row[A_HIGH]:
+            row[A_HIGH] = h
+        if l < row[A_LOW]:
+            row[A_LOW] = l
+        row[A_CLOSE] = c
+        row[A_VOLUME] += v
+        row[A_COUNT] += 1.0
+    if float(ts + NS_PER_MINUTE) >= row[A_END]:
+        j = 6 * k
+        out[j] = row[A_START]
+        out[j + 1] = row[A_OPEN]
+        out[j + 2] = row[A_HIGH]
+        out[j + 3] = row[A_LOW]
+        out[j + 4] = row[A_CLOSE]
+        out[j + 5] = row[A_VOLUME]
+        row[A_COUNT] = 0.0
+        k += 1
+    return k
+
+
+@jit(i8(F1, i8, i8, I1, I1, i8, i8, i8, f8, f8, f8, f8, f8, F1))
+def agg_step(row, ts, minutes, trans, offs, open_min, close_min, extended, o, h, l, c, v, out):
+    """:func:`agg_add` after finding the bucket of ``ts``; -1 (nothing changed) outside the session."""
+    start = bucket_of(ts, minutes, trans, offs, open_min, close_min, extended)
+    if start < 0:
+        return -1
+    end = bucket_end(start, minutes, trans, offs, open_min, close_min, extended)
+    return agg_add(row, start, end, ts, o, h, l, c, v, out)
+
+
+@jit(i8(F1, F1))
+def agg_flush(row, out):
+    """Emit the forming bar of ``row`` (end of session); return 1 if there was one."""
+    if row[A_COUNT] == 0.0:
+        return 0
+    out[0] = row[A_START]
+    out[1] = row[A_OPEN]
+    out[2] = row[A_HIGH]
+    out[3] = row[A_LOW]
+    out[4] = row[A_CLOSE]
+    out[5] = row[A_VOLUME]
+    row[A_COUNT] = 0.0
+    return 1
+
+
+@jit(i8(I1, F1, F1, F1, F1, F1, i8, I1, I1, i8, i8, i8, F2))
+def _aggregate(ts, o, h, l, c, v, minutes, trans, offs, open_min, close_min, extended, out):
+    row = np.zeros(A_WIDTH)
+    buf = np.empty(12)
+    n = 0
+    for i in range(ts.shape[0]):
+        k = agg_step(row, ts[i], minutes, trans, offs, open_min, close_min, extended,
+                     o[i], h[i], l[i], c[i], v[i], buf)
+        for j in range(max(k, 0)):
+            for f in range(6):
+                out[n, f] = buf[6 * j + f]
+            n += 1
+    if agg_flush(row, buf) == 1:
+        for f in range(6):
+            out[n, f] = buf[f]
+        n += 1
+    return n
+
+
+class AggregatedBars(NamedTuple):
+    timestamp: np.ndarray
+    open: np.ndarray
+    high: np.ndarray
+    low: np.ndarray
+    close: np.ndarray
+    volume: np.ndarray
+
+
+def aggregate_bars(timestamps, open, high, low, close, volume, interval: str, session="us_equity") -> AggregatedBars:
+    """Aggregate one-minute bars into ``interval`` bars aligned to ``session``.
+
+    Parameters
+    ----------
+    timestamps : array_like of int64
+        Bar open times, UTC nanoseconds, strictly increasing.
+    open, high, low, close, volume : array_like
+        The one-minute bars.
+    interval : str
+        One of ``1m, 5m, 15m, 30m, 1h, 4h, 1d``.
+    session : str or Session
+        ``"us_equity"`` (09:30-16:00 America/New_York, regular hours only),
+        ``"24x7"`` (UTC-aligned) or a :class:`Session`.
+
+    Returns
+    -------
+    AggregatedBars
+        ``(timestamp, open, high, low, close, volume)``; each bar is labelled
+        by its open time; buckets with no base bar produce no bar.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t0 = 1_700_000_000_000_000_000 - 1_700_000_000_000_000_000 % 300_000_000_000
+    >>> ts = t0 + np.arange(10) * 60_000_000_000
+    >>> px = np.arange(10.0)
+    >>> bars = aggregate_bars(ts, px, px + 1, px - 1, px, np.ones(10), "5m", "24x7")
+    >>> bars.open.tolist(), bars.high.tolist(), bars.close.tolist(), bars.volume.tolist()
+    ([0.0, 5.0], [5.0, 10.0], [4.0, 9.0], [5.0, 5.0])
+    """
+    minutes = parse_interval(interval)
+    s = get_session(session)
+    ts = np.ascontiguousarray(timestamps, dtype=np.int64)
+    cols = [np.ascontiguousarray(a, dtype=np.float64) for a in (open, high, low, close, volume)]
+    if any(a.shape != ts.shape for a in cols) or ts.ndim != 1:
+        raise ValueError("aggregate_bars: timestamps and price/volume arrays must be 1-D and of equal length")
+    if ts.size > 1 and not (np.diff(ts) > 0).all():
+        i = int(np.argmin(np.diff(ts) > 0)) + 1
+        raise ValueError(f"aggregate_bars: timestamps must increase; timestamps[{i}] <= timestamps[{i - 1}]")
+    trans, offs = offset_table(s.timezone)
+    out = np.empty((ts.size + 1, 6))
+    n = _aggregate(ts, *cols, minutes, trans, offs, s.open_minute, s.close_minute,
+                   1 if s.extended_hours else 0, out)
+    out = out[:n]
+    return AggregatedBars(out[:, 0].astype(np.int64), *(np.ascontiguousarray(out[:, f]) for f in range(1, 6)))

@@ -1,0 +1,239 @@
+"""SessionCoordinator: builds the indicator manager from a config and routes bars.
+
+Feed it one-minute bars, one symbol at a time (:meth:`SessionCoordinator.on_bar`)
+or a whole cross-section per timestamp (:meth:`SessionCoordinator.on_bars`).
+Each call validates every bar before any state changes, derives the
+configured intervals, updates every indicator whose interval just closed and
+calls the subscribed strategies.
+"""
+
+from __future__ import annotations
+
+import logging
+from types import MappingProxyType
+from typing import Callable, Iterable, Mapping, Sequence
+
+import numpy as np
+
+from ..kernels import REGISTRY
+from . import _core
+from ._core import OUTSIDE_SESSION
+from .bar import Bar, BarError, Bars, bar_error, to_ns
+from .config import SessionConfig
+from .manager import IndicatorManager
+from .session_data import SessionData, SymbolSessionData
+
+logger = logging.getLogger("ringta")
+
+Callback = Callable[[str, str, Bar, Mapping[str, object]], None]
+
+
+class SessionCoordinator:
+    """Routes bars of a session to indicators and strategies.
+
+    Parameters
+    ----------
+    config : SessionConfig, dict or path
+        The session config (see :class:`SessionConfig`).
+    data_source : optional
+        Where history comes from for :meth:`add_symbol_mid_session`.
+
+    Examples
+    --------
+    >>> from ringta.coordinator import SessionCoordinator, SessionConfig
+    >>> cfg = SessionConfig.from_dict({"session": "24x7", "session_data_config": {"indicators": {
+    ...     "session": [{"name": "sma", "period": 2, "interval": "1m"}]}}})
+    >>> sc = SessionCoordinator(cfg)
+    >>> sc.register_symbol("BTC")
+    >>> sc.on_bar("BTC", Bar(0, 1.0, 1.0, 1.0, 1.0, 5.0))
+    >>> sc.on_bar("BTC", Bar(60_000_000_000, 3.0, 3.0, 3.0, 3.0, 5.0))
+    >>> sc.session_data.get_indicator_value("BTC", "sma_2_1m")
+    2.0
+    """
+
+    def __init__(self, config: SessionConfig | dict | str, data_source=None):
+        if isinstance(config, dict):
+            config = SessionConfig.from_dict(config)
+        elif not isinstance(config, SessionConfig):
+            config = SessionConfig.from_file(config)
+        self.config = config
+        self.data_source = data_source
+        sdc = config.session_data_config
+        self.session_data = SessionData(config.session, sdc.bar_buffer_size, config.streams)
+        self.indicator_manager = IndicatorManager(self.session_data)
+        logger.info("IndicatorManager initialized with %d registered indicators", len(REGISTRY))
+        self._indicator_configs = {
+            "session": list(sdc.indicators.session),
+            "historical": list(sdc.indicators.historical),
+        }
+        logger.info(
+            "Loaded %d session indicators, %d historical indicators",
+            len(self._indicator_configs["session"]), len(self._indicator_configs["historical"]),
+        )
+        self._skip = config.bad_bar_policy == "skip"
+        self._subscribers: list[Callback] = []
+        self._rows: dict[str, int] = {}
+        self._names: list[str] = []
+        self._xs_cache: tuple[object, np.ndarray] | None = None
+        self.skipped_bars = 0
+        for symbol in config.symbols:
+            self.register_symbol(symbol)
+
+    # -- symbols -----------------------------------------------------------------
+    def register_symbol(self, symbol: str, historical_bars: Mapping[str, object] | None = None) -> None:
+        """Register ``symbol`` with every configured indicator, warmed up from ``historical_bars``.
+
+        On any error the session is left as it was.
+        """
+        data = self.session_data
+        sd = SymbolSessionData(symbol=symbol, base_interval=self.config.base_interval)
+        data.register_symbol(sd)
+        configs = self._indicator_configs["session"] + self._indicator_configs["historical"]
+        try:
+            self.indicator_manager.register_symbol_indicators(symbol, configs, historical_bars)
+        except Exception:
+            data.unregister_symbol(symbol)
+            raise
+        self._rows[symbol] = sd.index
+        while len(self._names) <= sd.index:
+            self._names.append("")
+        self._names[sd.index] = symbol
+        logger.info("%s: Indicators registered - %d total", symbol, self.indicator_manager.get_indicator_count(symbol))
+
+    @property
+    def symbols(self) -> list[str]:
+        return self.session_data.symbols
+
+    # -- strategies ----------------------------------------------------------------
+    def subscribe(self, callback: Callback) -> None:
+        """Call ``callback(symbol, interval, bar, indicators)`` whenever a bar of any interval closes.
+
+        ``indicators`` is a read-only mapping ``key -> value`` of the symbol's
+        indicators on that interval, after the update.
+        """
+        if not callable(callback):
+            raise TypeError("subscribe takes a callable")
+        self._subscribers.append(callback)
+
+    def _notify(self, n_emitted: int) -> None:
+        data = self.session_data
+        em = data.emitted
+        for i in range(n_emitted):
+            sym = self._names[int(em[i, 0])]
+            sd = data._symbols.get(sym)
+            if sd is None:
+                continue
+            row = int(em[i, 1])
+            interval = next(iv for iv, s in sd.bars.items() if s._row == row)
+            bar = Bar(int(em[i, 2]), *em[i, 3:8].tolist())
+            view = MappingProxyType({k: h.value for k, h in sd.indicators.items() if h.config.interval == interval})
+            for cb in self._subscribers:
+                cb(sym, interval, bar, view)
+
+    # -- bars ------------------------------------------------------------------------
+    def on_bar(self, symbol: str, bar) -> None:
+        """Feed one one-minute bar of ``symbol`` (a :class:`Bar` or a 6-tuple).
+
+        A bad bar raises :class:`BarError` (policy ``raise``) or is counted
+        and logged (policy ``skip``); either way no state changes.
+        """
+        try:
+            row = self._rows[symbol]
+        except KeyError:
+            raise BarError(f"{symbol}: unknown symbol; register it first (registered: {len(self._rows)})",
+                           symbol=symbol) from None
+        ts, o, h, l, c, v = bar
+        if type(ts) is not int:
+            ts = to_ns(ts)
+        n = self.indicator_manager.update_base_bar(row, ts, float(o), float(h), float(l), float(c), float(v))
+        if n > 0:
+            if self._subscribers:
+                self._notify(n)
+        elif n < 0:
+            self._refused(symbol, row, n, ts, (o, h, l, c, v))
+
+    def _refused(self, symbol: str, row: int, code: int, ts: int, vals) -> None:
+        sd = self.session_data._symbols[symbol]
+        if code == OUTSIDE_SESSION:
+            sd.outside_session_bars += 1
+            return
+        last = int(self.session_data.symtab[row, _core.T_LAST])
+        err = bar_error(-code - 1, symbol, ts, tuple(float(x) for x in vals), last)
+        if not self._skip:
+            raise err
+        sd.skipped_bars += 1
+        self.skipped_bars += 1
+        logger.warning("skipped bad bar: %s", err)
+
+    def on_bars(self, timestamp, symbols: Sequence[str], values) -> None:
+        """Feed one timestamp's one-minute bars for many symbols in one compiled call.
+
+        ``values`` is an ``(len(symbols), 5)`` array of open, high, low,
+        close, volume. Every bar is validated first: under the ``raise``
+        policy one bad bar refuses the whole call and nothing changes; under
+        ``skip`` the bad ones are counted and the rest applied.
+        """
+        ts = to_ns(timestamp)
+        rows = self._symbol_rows(symbols)
+        vals = np.ascontiguousarray(values, dtype=np.float64)
+        if vals.shape != (rows.shape[0], 5):
+            raise ValueError(f"on_bars: values must have shape ({rows.shape[0]}, 5), got {vals.shape}")
+        status = np.empty(rows.shape[0], dtype=np.int64)
+        n = self.indicator_manager.update_many(ts, rows, vals, status, self._skip)
+        if n < 0 or (status >= 0).any():
+            bad = np.flatnonzero(status >= 0)
+            errors = [bar_error(int(status[i]), symbols[i], ts, tuple(vals[i].tolist()),
+                                int(self.session_data.symtab[rows[i], _core.T_LAST])) for i in bad[:5]]
+            if n < 0:
+                more = f" (and {bad.size - 5} more)" if bad.size > 5 else ""
+                raise BarError(f"on_bars refused {bad.size} bad bar(s); nothing changed:\n"
+                               + "\n".join(str(e) for e in errors) + more,
+                               symbol=errors[0].symbol, timestamp=ts, field=errors[0].field)
+            for i in bad:
+                self.session_data._symbols[symbols[i]].skipped_bars += 1
+            self.skipped_bars += int(bad.size)
+            logger.warning("skipped %d bad bar(s) at %d, first: %s", bad.size, ts, errors[0])
+        outside = status == OUTSIDE_SESSION
+        if outside.any():
+            for i in np.flatnonzero(outside):
+                self.session_data._symbols[symbols[i]].outside_session_bars += 1
+        if n > 0 and self._subscribers:
+            self._notify(n)
+
+    def _symbol_rows(self, symbols: Sequence[str]) -> np.ndarray:
+        cache = self._xs_cache
+        if cache is not None and (cache[0] is symbols or cache[0] == symbols):
+            return cache[1]
+        try:
+            rows = np.array([self._rows[s] for s in symbols], dtype=np.int64)
+        except KeyError as exc:
+            raise BarError(f"{exc.args[0]}: unknown symbol; register it first", symbol=exc.args[0]) from None
+        if np.unique(rows).size != rows.size:
+            raise ValueError("on_bars: a symbol appears twice")
+        self._xs_cache = (list(symbols), rows)
+        return rows
+
+    def end_session(self) -> None:
+        """Close every forming derived bar (e.g. a half-filled last hour) and notify."""
+        for symbol in self.symbols:
+            n = self.indicator_manager.flush(symbol)
+            if n and self._subscribers:
+                self._notify(n)
+
+    def replay(self, symbol: str, bars) -> None:
+        """Feed many one-minute bars of one symbol in one compiled loop (same result as ``on_bar``)."""
+        from .bar import as_bars
+
+        b = as_bars(bars)
+        row = self._rows[symbol]
+        d = self.session_data
+        s = d.session
+        bad = _core.replay_core(d.arena, d.program, d.siv, d.symtab, d.bars, d.emitted, d.tz,
+                                s.open_minute, s.close_minute, 1 if s.extended_hours else 0,
+                                row, b.timestamp, b.values)
+        if bad >= 0:
+            code = _core.check_bar(*b.values[bad])
+            if code < 0:
+                code = 8
+            raise bar_error(code, symbol, int(b.timestamp[bad]), tuple(b.values[bad].tolist()),
+                            int(d.symtab[row, _core.T_LAST]))

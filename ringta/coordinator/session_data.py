@@ -1,0 +1,280 @@
+"""SessionData / SymbolSessionData: bars per interval and the indicator read API.
+
+All numbers live in a few preallocated NumPy tables that grow by doubling
+when symbols are added (see :mod:`ringta.coordinator._core` for their
+layout): indicator blocks in one arena, bars in fixed-capacity ring buffers
+per symbol and interval. Memory therefore does not grow with the length of a
+session, and every read below is a few array look-ups.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..kernels import KernelSpec
+from ..kernels._program import PROGRAM_COLUMNS
+from ..kernels._ring import H_COUNT, H_LOOKBACK
+from ._core import NO_TS, S_NBARS, S_WIDTH, T_LAST, T_WIDTH
+from .bar import Bars
+from .config import IndicatorConfig
+from .intervals import Session, get_session, offset_table, parse_interval
+
+
+class IndicatorHandle:
+    """One indicator of one symbol: its config, key, current value and readiness."""
+
+    __slots__ = ("key", "config", "spec", "offset", "_data")
+
+    def __init__(self, key: str, config: IndicatorConfig, spec: KernelSpec, offset: int, data: "SessionData"):
+        self.key = key
+        self.config = config
+        self.spec = spec
+        self.offset = offset
+        self._data = data
+
+    @property
+    def valid(self) -> bool:
+        """True once the indicator has a value (warm-up complete)."""
+        a = self._data.arena
+        return bool(a[self.offset + H_COUNT] > a[self.offset + H_LOOKBACK])
+
+    ready = valid
+
+    @property
+    def value(self):
+        """A float, or a named tuple for multi-output indicators; NaN while not ready."""
+        o = self.offset + self.spec.out_offset
+        k = len(self.spec.outputs)
+        a = self._data.arena
+        if k == 1:
+            return float(a[o])
+        return self.spec.result(*a[o : o + k].tolist())
+
+    def field(self, name: str) -> float:
+        try:
+            i = self.spec.outputs.index(name)
+        except ValueError:
+            raise KeyError(f"{self.key} has no field {name!r}; fields: {list(self.spec.outputs)}") from None
+        return float(self._data.arena[self.offset + self.spec.out_offset + i])
+
+    def __repr__(self) -> str:
+        return f"IndicatorHandle({self.key!r}, value={self.value!r}, valid={self.valid})"
+
+
+class BarSeries:
+    """The bars of one symbol and interval, newest last."""
+
+    __slots__ = ("_data", "_row", "interval")
+
+    def __init__(self, data: "SessionData", row: int, interval: str):
+        self._data = data
+        self._row = row
+        self.interval = interval
+
+    def __len__(self) -> int:
+        return min(int(self._data.siv[self._row, S_NBARS]), self._data.bar_buffer_size)
+
+    @property
+    def total(self) -> int:
+        """Bars seen since registration (older ones have left the buffer)."""
+        return int(self._data.siv[self._row, S_NBARS])
+
+    def get_bars(self, n: int | None = None) -> Bars:
+        """The last ``n`` bars (all kept bars by default) as column arrays, oldest first."""
+        return self._data._read_bars(self._row, n)
+
+
+class SymbolSessionData:
+    """Per-symbol session state: bar series per interval and indicator handles.
+
+    Examples
+    --------
+    >>> sd = SymbolSessionData(symbol="AAPL", base_interval="1m")
+    >>> sd.symbol, sd.base_interval, sd.indicators
+    ('AAPL', '1m', {})
+    """
+
+    def __init__(self, symbol: str, base_interval: str = "1m"):
+        if not isinstance(symbol, str) or not symbol:
+            raise ValueError(f"symbol must be a non-empty string, got {symbol!r}")
+        if base_interval != "1m":
+            parse_interval(base_interval)
+            raise ValueError(f"base_interval must be '1m' (bars are derived from one-minute bars), got {base_interval!r}")
+        self.symbol = symbol
+        self.base_interval = base_interval
+        self.indicators: dict[str, IndicatorHandle] = {}
+        self.bars: dict[str, BarSeries] = {}
+        self.index: int | None = None  # row in SessionData.symtab once indicators are registered
+        self.skipped_bars = 0
+        self.outside_session_bars = 0
+        self._data: SessionData | None = None
+
+    @property
+    def last_timestamp(self) -> int | None:
+        """Open time (UTC ns) of the last base bar accepted, or None."""
+        if self.index is None or self._data is None:
+            return None
+        t = int(self._data.symtab[self.index, T_LAST])
+        return None if t == NO_TS else t
+
+    def __repr__(self) -> str:
+        return f"SymbolSessionData({self.symbol!r}, indicators={len(self.indicators)}, intervals={list(self.bars)})"
+
+
+def _grow(arr: np.ndarray, used: int, need: int, fill=0) -> np.ndarray:
+    """``arr`` with room for ``need`` rows, doubling; the first ``used`` rows kept."""
+    if need <= arr.shape[0]:
+        return arr
+    cap = max(need, 2 * arr.shape[0], 16)
+    new = np.full((cap,) + arr.shape[1:], fill, dtype=arr.dtype)
+    new[:used] = arr[:used]
+    return new
+
+
+class SessionData:
+    """Bars and indicator values of every symbol in a session.
+
+    Parameters
+    ----------
+    session : str or Session
+        Trading calendar for aligning derived bars (``"us_equity"``, ``"24x7"``).
+    bar_buffer_size : int
+        Bars kept per symbol and interval (a ring buffer; older bars drop out).
+    streams : sequence of str
+        Intervals whose bars are kept for every symbol even without indicators.
+
+    Examples
+    --------
+    >>> data = SessionData()
+    >>> data.register_symbol(SymbolSessionData(symbol="AAPL", base_interval="1m"))
+    >>> data.symbols
+    ['AAPL']
+    """
+
+    def __init__(self, session: Session | str = "us_equity", bar_buffer_size: int = 390,
+                 streams: tuple[str, ...] | list[str] = ("1m",)):
+        if not (isinstance(bar_buffer_size, int) and 1 <= bar_buffer_size <= 1_000_000):
+            raise ValueError(f"bar_buffer_size must be an integer in [1, 1000000], got {bar_buffer_size!r}")
+        for s in streams:
+            parse_interval(s)
+        self.session = get_session(session)
+        self.bar_buffer_size = bar_buffer_size
+        self.streams = tuple(streams)
+        self._symbols: dict[str, SymbolSessionData] = {}
+        trans, offs = offset_table(self.session.timezone)
+        self.tz = np.ascontiguousarray(np.vstack([trans, offs]))
+        # Tables shared with the compiled core (see _core for the layouts).
+        self.arena = np.zeros(0)
+        self.program = np.zeros((0, PROGRAM_COLUMNS), dtype=np.int64)
+        self.siv = np.zeros((0, S_WIDTH))
+        self.symtab = np.zeros((0, T_WIDTH), dtype=np.int64)
+        self.bars = np.zeros((0, bar_buffer_size, 6))
+        self.emitted = np.zeros((2, 8))
+        self.n_arena = self.n_program = self.n_siv = self.n_sym = 0
+
+    # -- symbols -------------------------------------------------------------
+    def register_symbol(self, symbol_data: SymbolSessionData) -> None:
+        """Add a symbol; its indicators and bar buffers come with the IndicatorManager."""
+        if not isinstance(symbol_data, SymbolSessionData):
+            raise TypeError(f"register_symbol takes a SymbolSessionData, got {type(symbol_data).__name__}")
+        if symbol_data.symbol in self._symbols:
+            raise ValueError(f"symbol {symbol_data.symbol!r} is already registered")
+        symbol_data._data = self
+        self._symbols[symbol_data.symbol] = symbol_data
+
+    def unregister_symbol(self, symbol: str) -> None:
+        """Forget a symbol (its table rows stay allocated but unused)."""
+        self.get_symbol_data(symbol)
+        del self._symbols[symbol]
+
+    @property
+    def symbols(self) -> list[str]:
+        return list(self._symbols)
+
+    def __contains__(self, symbol: str) -> bool:
+        return symbol in self._symbols
+
+    def get_symbol_data(self, symbol: str) -> SymbolSessionData:
+        try:
+            return self._symbols[symbol]
+        except KeyError:
+            known = sorted(self._symbols)
+            shown = known[:10] + (["..."] if len(known) > 10 else [])
+            raise KeyError(f"unknown symbol {symbol!r}; registered: {shown}") from None
+
+    # -- table allocation (used by IndicatorManager) ------------------------
+    def _allocate(self, n_arena: int, n_program: int, n_siv: int) -> tuple[int, int, int, int]:
+        """Reserve rows; return the first arena offset, program row, siv row and symbol row."""
+        a0, p0, s0, y0 = self.n_arena, self.n_program, self.n_siv, self.n_sym
+        self.arena = _grow(self.arena, a0, a0 + n_arena)
+        self.program = _grow(self.program, p0, p0 + n_program)
+        old_siv_cap = self.siv.shape[0]
+        self.siv = _grow(self.siv, s0, s0 + n_siv)
+        if self.siv.shape[0] != old_siv_cap:
+            self.bars = _grow(self.bars, s0, self.siv.shape[0])
+            self.emitted = np.zeros((2 * self.siv.shape[0] + 2, 8))
+        self.symtab = _grow(self.symtab, y0, y0 + 1, fill=NO_TS)
+        self.n_arena += n_arena
+        self.n_program += n_program
+        self.n_siv += n_siv
+        self.n_sym += 1
+        return a0, p0, s0, y0
+
+    # -- reads ----------------------------------------------------------------
+    def _read_bars(self, row: int, n: int | None) -> Bars:
+        cap = self.bar_buffer_size
+        total = int(self.siv[row, S_NBARS])
+        have = min(total, cap)
+        if n is not None:
+            if not isinstance(n, (int, np.integer)) or n < 0:
+                raise ValueError(f"n must be a non-negative integer, got {n!r}")
+            have = min(have, int(n))
+        idx = (np.arange(total - have, total) % cap) if have else np.zeros(0, dtype=np.int64)
+        block = self.bars[row, idx]
+        return Bars(block[:, 0].astype(np.int64), *(np.ascontiguousarray(block[:, f]) for f in range(1, 6)))
+
+    def get_bars(self, symbol: str, interval: str, n: int | None = None) -> Bars:
+        """The last ``n`` bars of ``symbol`` on ``interval`` (all kept bars by default)."""
+        sd = self.get_symbol_data(symbol)
+        try:
+            series = sd.bars[interval]
+        except KeyError:
+            parse_interval(interval)
+            raise KeyError(f"{symbol} has no {interval!r} bars; intervals: {list(sd.bars)}") from None
+        return series.get_bars(n)
+
+    def _handle(self, symbol: str, key: str) -> IndicatorHandle:
+        sd = self.get_symbol_data(symbol)
+        try:
+            return sd.indicators[key]
+        except KeyError:
+            raise KeyError(f"{symbol} has no indicator {key!r}; keys: {sorted(sd.indicators)}") from None
+
+    def get_indicator_value(self, symbol: str, key: str, field: str | None = None):
+        """Current value of indicator ``key`` of ``symbol`` (NaN while not ready).
+
+        Multi-output indicators return a named tuple, or one float with
+        ``field`` (e.g. ``"signal"`` for MACD, ``"upper"`` for Bollinger).
+        """
+        h = self._handle(symbol, key)
+        return h.value if field is None else h.field(field)
+
+    def is_indicator_ready(self, symbol: str, key: str) -> bool:
+        return self._handle(symbol, key).valid
+
+    def get_all_indicators(self, symbol: str) -> dict:
+        """``key -> {"value": ..., "ready": bool}`` for every indicator of ``symbol``."""
+        sd = self.get_symbol_data(symbol)
+        return {k: {"value": h.value, "ready": h.valid} for k, h in sd.indicators.items()}
+
+    def memory_bytes(self) -> dict:
+        """Bytes of indicator state and bar buffers: in use, and allocated (tables grow by doubling)."""
+        used_state = (self.n_arena * 8 + self.n_program * self.program.shape[1] * 8
+                      + self.n_siv * self.siv.shape[1] * 8 + self.n_sym * self.symtab.shape[1] * 8)
+        alloc_state = (self.arena.nbytes + self.program.nbytes + self.siv.nbytes
+                       + self.symtab.nbytes + self.emitted.nbytes)
+        return {
+            "indicator_state": int(used_state),
+            "bar_buffers": int(self.n_siv * self.bar_buffer_size * 6 * 8),
+            "allocated": int(alloc_state + self.bars.nbytes),
+        }
