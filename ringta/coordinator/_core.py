@@ -20,7 +20,7 @@ Tables (all owned by :class:`~ringta.coordinator.session_data.SessionData`):
     float64 ``(siv rows, capacity, 6)`` ring buffers of ``[open time, o, h, l, c, v]``.
 ``emitted``
     float64 ``(rows, 8)``: ``[symbol, siv row, open time, o, h, l, c, v]`` of
-    every bar completed by the call; the last two rows are scratch space.
+    every bar completed by the call; the last row is scratch space.
 """
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ import math
 import numba as nb
 import numpy as np
 
-from ..kernels._jit import F1, F2, I1, I2, f8, i8, jit
+from ..kernels._jit import F1, F2, I1, I2, f8, i8, jit, void
 from ..kernels._program import _dispatch
 from .intervals import (A_CLOSE, A_COUNT, A_HIGH, A_LOW, A_OPEN, A_START, A_VOLUME, A_WIDTH, agg_add,
-                        bucket_end, bucket_of)
+                        bucket_bounds, utc_offset)
 
 S_PS = A_WIDTH  # first program row of this (symbol, interval)
 S_PE = A_WIDTH + 1  # one past the last program row
@@ -90,7 +90,7 @@ def _emit(arena, program, siv, bars, emitted, sym, r, start, o, h, l, c, v, n_em
     siv[r, S_NBARS] = nb_ + 1
     for j in range(int(siv[r, S_PS]), int(siv[r, S_PE])):
         _dispatch(arena, program, j, o, h, l, c, v)
-    if n_em < emitted.shape[0] - 2:
+    if n_em < emitted.shape[0] - 1:
         e = emitted[n_em]
         e[0] = sym
         e[1] = r
@@ -103,32 +103,52 @@ def _emit(arena, program, siv, bars, emitted, sym, r, start, o, h, l, c, v, n_em
     return n_em + 1
 
 
-@jit(i8(F1, I2, F2, I2, F3, F2, I1, I1, i8, i8, i8, i8, i8, i8, f8, f8, f8, f8, f8, i8))
-def _advance(arena, program, siv, symtab, bars, emitted, trans, offs, open_min, close_min, extended,
-             sym, ts, base_start, o, h, l, c, v, n_em):
-    """Feed one valid, in-session base bar of ``sym`` to all its intervals."""
+@jit(void(i8, I1, I1, i8, i8, i8, I2))
+def _buckets(ts, trans, offs, open_min, close_min, extended, cache):
+    """Bucket ``[start, end)`` of ``ts`` for every interval length: ``cache[k] = (minutes, start, end)``.
+
+    Computed once per timestamp and shared by every symbol of a cross-section.
+    """
+    off = utc_offset(trans, offs, ts)
+    for k in range(cache.shape[0]):
+        start, end = bucket_bounds(ts, off, cache[k, 0], open_min, close_min, extended)
+        cache[k, 1] = start
+        cache[k, 2] = end
+
+
+@jit(i8(F1, I2, F2, I2, F3, F2, I2, F1, i8, i8, f8, f8, f8, f8, f8, i8))
+def _advance(arena, program, siv, symtab, bars, emitted, cache, scratch, sym, ts, o, h, l, c, v, n_em):
+    """Feed one valid, in-session base bar of ``sym`` to all its intervals (buckets from ``cache``)."""
     symtab[sym, T_LAST] = ts
-    m = emitted.shape[0]
-    scratch = emitted[m - 2 :].reshape(16)
     for r in range(symtab[sym, T_S0], symtab[sym, T_S1]):
-        if siv[r, S_BASE] != 0.0:
-            n_em = _emit(arena, program, siv, bars, emitted, sym, r, base_start, o, h, l, c, v, n_em)
-            continue
         minutes = int(siv[r, S_MIN])
-        start = bucket_of(ts, minutes, trans, offs, open_min, close_min, extended)
+        k = 0
+        while cache[k, 0] != minutes:
+            k += 1
+        start = cache[k, 1]
         if start < 0:
             continue
-        end = bucket_end(start, minutes, trans, offs, open_min, close_min, extended)
-        k = agg_add(siv[r], start, end, ts, o, h, l, c, v, scratch)
-        for q in range(k):
+        if siv[r, S_BASE] != 0.0:
+            n_em = _emit(arena, program, siv, bars, emitted, sym, r, start, o, h, l, c, v, n_em)
+            continue
+        cnt = agg_add(siv[r], start, cache[k, 2], ts, o, h, l, c, v, scratch)
+        for q in range(cnt):
             b = 6 * q
             n_em = _emit(arena, program, siv, bars, emitted, sym, r, int(scratch[b]), scratch[b + 1],
                          scratch[b + 2], scratch[b + 3], scratch[b + 4], scratch[b + 5], n_em)
     return n_em
 
 
-@jit(i8(F1, I2, F2, I2, F3, F2, I2, i8, i8, i8, i8, i8, f8, f8, f8, f8, f8))
-def on_bar_core(arena, program, siv, symtab, bars, emitted, tz, open_min, close_min, extended,
+def bucket_cache(minutes=(1,)) -> np.ndarray:
+    """A ``(minutes, start, end)`` table for the interval lengths in use; the base (1) first."""
+    lengths = [1] + sorted(set(minutes) - {1})
+    cache = np.zeros((len(lengths), 3), dtype=np.int64)
+    cache[:, 0] = lengths
+    return cache
+
+
+@jit(i8(F1, I2, F2, I2, F3, F2, I2, I2, i8, i8, i8, i8, i8, f8, f8, f8, f8, f8))
+def on_bar_core(arena, program, siv, symtab, bars, emitted, tz, cache, open_min, close_min, extended,
                 sym, ts, o, h, l, c, v):
     """Validate and apply one base bar of symbol ``sym``.
 
@@ -142,18 +162,16 @@ def on_bar_core(arena, program, siv, symtab, bars, emitted, tz, open_min, close_
         return -(code + 1)
     if ts <= symtab[sym, T_LAST]:
         return -9
-    trans = tz[0]
-    offs = tz[1]
-    base_start = bucket_of(ts, 1, trans, offs, open_min, close_min, extended)
-    if base_start < 0:
+    _buckets(ts, tz[0], tz[1], open_min, close_min, extended, cache)
+    if cache[0, 1] < 0:
         symtab[sym, T_LAST] = ts
         return OUTSIDE_SESSION
-    return _advance(arena, program, siv, symtab, bars, emitted, trans, offs, open_min, close_min,
-                    extended, sym, ts, base_start, o, h, l, c, v, 0)
+    scratch = emitted[emitted.shape[0] - 1]
+    return _advance(arena, program, siv, symtab, bars, emitted, cache, scratch, sym, ts, o, h, l, c, v, 0)
 
 
-@jit(i8(F1, I2, F2, I2, F3, F2, I2, i8, i8, i8, I1, i8, F2, I1, i8))
-def on_bars_core(arena, program, siv, symtab, bars, emitted, tz, open_min, close_min, extended,
+@jit(i8(F1, I2, F2, I2, F3, F2, I2, I2, i8, i8, i8, I1, i8, F2, I1, i8))
+def on_bars_core(arena, program, siv, symtab, bars, emitted, tz, cache, open_min, close_min, extended,
                  syms, ts, vals, status, skip_bad):
     """Validate and apply one timestamp's base bars for many symbols.
 
@@ -174,30 +192,29 @@ def on_bars_core(arena, program, siv, symtab, bars, emitted, tz, open_min, close
             any_bad = True
     if any_bad and skip_bad == 0:
         return -1
-    trans = tz[0]
-    offs = tz[1]
-    base_start = bucket_of(ts, 1, trans, offs, open_min, close_min, extended)
+    _buckets(ts, tz[0], tz[1], open_min, close_min, extended, cache)
+    outside = cache[0, 1] < 0
+    scratch = emitted[emitted.shape[0] - 1]
     n_em = 0
     for i in range(n):
         if status[i] >= 0:
             continue
         s = syms[i]
-        if base_start < 0:
+        if outside:
             symtab[s, T_LAST] = ts
             status[i] = OUTSIDE_SESSION
             continue
-        n_em = _advance(arena, program, siv, symtab, bars, emitted, trans, offs, open_min, close_min,
-                        extended, s, ts, base_start, vals[i, 0], vals[i, 1], vals[i, 2], vals[i, 3],
-                        vals[i, 4], n_em)
+        n_em = _advance(arena, program, siv, symtab, bars, emitted, cache, scratch, s, ts, vals[i, 0], vals[i, 1],
+                        vals[i, 2], vals[i, 3], vals[i, 4], n_em)
     return n_em
 
 
-@jit(i8(F1, I2, F2, I2, F3, F2, I2, i8, i8, i8, i8, I1, F2))
-def replay_core(arena, program, siv, symtab, bars, emitted, tz, open_min, close_min, extended,
+@jit(i8(F1, I2, F2, I2, F3, F2, I2, I2, i8, i8, i8, i8, I1, F2))
+def replay_core(arena, program, siv, symtab, bars, emitted, tz, cache, open_min, close_min, extended,
                 sym, ts, vals):
     """Apply many base bars of one symbol in order; return the index of the first bad one, or -1."""
     for i in range(ts.shape[0]):
-        r = on_bar_core(arena, program, siv, symtab, bars, emitted, tz, open_min, close_min, extended,
+        r = on_bar_core(arena, program, siv, symtab, bars, emitted, tz, cache, open_min, close_min, extended,
                         sym, ts[i], vals[i, 0], vals[i, 1], vals[i, 2], vals[i, 3], vals[i, 4])
         if r < 0 and r != OUTSIDE_SESSION:
             return i

@@ -26,6 +26,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from numba.types import UniTuple
+
 from ..kernels._jit import F1, F2, I1, f8, i8, jit, void
 
 NS_PER_MINUTE = 60_000_000_000
@@ -176,13 +178,15 @@ def utc_offset(trans, offs, ts):
     return offs[np.searchsorted(trans, ts, side="right") - 1]
 
 
-@jit(i8(i8, i8, I1, I1, i8, i8, i8))
-def bucket_of(ts, minutes, trans, offs, open_min, close_min, extended):
-    """Bucket (open time, UTC ns) of a base bar at ``ts``; -1 if outside the session.
+@jit(UniTuple(i8, 2)(i8, i8, i8, i8, i8, i8))
+def bucket_bounds(ts, off, minutes, open_min, close_min, extended):
+    """Bucket ``(open, end)`` in UTC ns of a base bar at ``ts``; ``(-1, -1)`` outside the session.
 
-    ``minutes`` is the interval length; 1440 means one session (daily bar).
+    ``off`` is the exchange's UTC offset (ns) at ``ts``; ``minutes`` the
+    interval length, 1440 meaning one session (the daily bar). Buckets are
+    cut at the session close, so the 15:30 hourly bar of a US session ends
+    at 16:00.
     """
-    off = utc_offset(trans, offs, ts)
     local = ts + off
     day0 = (local // NS_PER_DAY) * NS_PER_DAY
     mod = (local - day0) // NS_PER_MINUTE  # minute of the local day
@@ -190,33 +194,31 @@ def bucket_of(ts, minutes, trans, offs, open_min, close_min, extended):
         # Sessions that cross midnight belong to the day they opened.
         day0 -= NS_PER_DAY
         mod += 1440
-    regular = open_min <= mod < close_min or (open_min == 0 and close_min == 1440)
+    regular = (open_min == 0 and close_min == 1440) or open_min <= mod < close_min
     if not regular and extended == 0:
-        return -1
+        return -1, -1
     if minutes >= 1440:
+        # The daily bar is labelled by the session open; with extended hours
+        # it covers the whole local day.
         start_min = open_min
+        end_min = close_min if extended == 0 else max(close_min, 1440)
+    elif mod >= close_min:
+        # After the close (extended hours only): a grid anchored at the close.
+        start_min = close_min + ((mod - close_min) // minutes) * minutes
+        end_min = start_min + minutes
     else:
         start_min = open_min + ((mod - open_min) // minutes) * minutes
-    return day0 + start_min * NS_PER_MINUTE - off
+        end_min = start_min + minutes
+        if start_min < close_min < end_min:
+            end_min = close_min
+    base = day0 - off
+    return base + start_min * NS_PER_MINUTE, base + end_min * NS_PER_MINUTE
 
 
 @jit(i8(i8, i8, I1, I1, i8, i8, i8))
-def bucket_end(start, minutes, trans, offs, open_min, close_min, extended):
-    """End (UTC ns, exclusive) of the bucket that opens at ``start``: its length, cut at the close."""
-    off = utc_offset(trans, offs, start)
-    local = start + off
-    day0 = (local // NS_PER_DAY) * NS_PER_DAY
-    mod = (local - day0) // NS_PER_MINUTE
-    if close_min > 1440 and mod < close_min - 1440:
-        day0 -= NS_PER_DAY
-        mod += 1440
-    if minutes >= 1440:
-        end_min = close_min
-    else:
-        end_min = mod + minutes
-        if mod < close_min and end_min > close_min:
-            end_min = close_min
-    return day0 + end_min * NS_PER_MINUTE - off
+def bucket_of(ts, minutes, trans, offs, open_min, close_min, extended):
+    """Bucket open time (UTC ns) of a base bar at ``ts``; -1 outside the session."""
+    return bucket_bounds(ts, utc_offset(trans, offs, ts), minutes, open_min, close_min, extended)[0]
 
 
 @jit(i8(F1, i8, i8, i8, f8, f8, f8, f8, f8, F1))
@@ -271,10 +273,9 @@ def agg_add(row, start, end, ts, o, h, l, c, v, out):
 @jit(i8(F1, i8, i8, I1, I1, i8, i8, i8, f8, f8, f8, f8, f8, F1))
 def agg_step(row, ts, minutes, trans, offs, open_min, close_min, extended, o, h, l, c, v, out):
     """:func:`agg_add` after finding the bucket of ``ts``; -1 (nothing changed) outside the session."""
-    start = bucket_of(ts, minutes, trans, offs, open_min, close_min, extended)
+    start, end = bucket_bounds(ts, utc_offset(trans, offs, ts), minutes, open_min, close_min, extended)
     if start < 0:
         return -1
-    end = bucket_end(start, minutes, trans, offs, open_min, close_min, extended)
     return agg_add(row, start, end, ts, o, h, l, c, v, out)
 
 

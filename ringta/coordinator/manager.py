@@ -100,6 +100,10 @@ class IndicatorManager:
             data.siv[r, S_BASE] = 1.0 if iv == sd.base_interval else 0.0
             sd.bars[iv] = BarSeries(data, r, iv)
         data.symtab[y0] = (s0, s0 + len(intervals), _core.NO_TS)
+        used = set(data.cache[:, 0].tolist())
+        new = {parse_interval(iv) for iv in intervals}
+        if not new <= used:
+            data.cache = _core.bucket_cache(used | new)
         sd.index = y0
         sd.indicators = handles
         self._configs[symbol] = configs
@@ -134,7 +138,7 @@ class IndicatorManager:
         if set(hist) == {sd.base_interval}:
             bars = hist[sd.base_interval]
             bad = _core.replay_core(data.arena, data.program, data.siv, data.symtab, data.bars, data.emitted,
-                                    data.tz, *self._session_args(), sd.index, bars.timestamp, bars.values)
+                                    data.tz, data.cache, *self._session_args(), sd.index, bars.timestamp, bars.values)
             if bad >= 0:  # cannot happen after _check_history; kept as a guard
                 raise BarError(f"{sd.symbol}: historical bar {bad} was refused")
             return
@@ -203,7 +207,7 @@ class IndicatorManager:
         """
         d = self.session_data
         s = d.session
-        return _core.on_bar_core(d.arena, d.program, d.siv, d.symtab, d.bars, d.emitted, d.tz,
+        return _core.on_bar_core(d.arena, d.program, d.siv, d.symtab, d.bars, d.emitted, d.tz, d.cache,
                                  s.open_minute, s.close_minute, 1 if s.extended_hours else 0,
                                  symbol_index, ts, o, h, l, c, v)
 
@@ -212,7 +216,7 @@ class IndicatorManager:
         """A cross-section of one-minute bars (one timestamp) in one compiled call."""
         d = self.session_data
         s = d.session
-        return _core.on_bars_core(d.arena, d.program, d.siv, d.symtab, d.bars, d.emitted, d.tz,
+        return _core.on_bars_core(d.arena, d.program, d.siv, d.symtab, d.bars, d.emitted, d.tz, d.cache,
                                   s.open_minute, s.close_minute, 1 if s.extended_hours else 0,
                                   symbol_rows, ts, values, status, 1 if skip_bad else 0)
 

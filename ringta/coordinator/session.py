@@ -228,7 +228,7 @@ class SessionCoordinator:
         row = self._rows[symbol]
         d = self.session_data
         s = d.session
-        bad = _core.replay_core(d.arena, d.program, d.siv, d.symtab, d.bars, d.emitted, d.tz,
+        bad = _core.replay_core(d.arena, d.program, d.siv, d.symtab, d.bars, d.emitted, d.tz, d.cache,
                                 s.open_minute, s.close_minute, 1 if s.extended_hours else 0,
                                 row, b.timestamp, b.values)
         if bad >= 0:

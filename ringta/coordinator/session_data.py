@@ -14,7 +14,7 @@ import numpy as np
 from ..kernels import KernelSpec
 from ..kernels._program import PROGRAM_COLUMNS
 from ..kernels._ring import H_COUNT, H_LOOKBACK
-from ._core import NO_TS, S_NBARS, S_WIDTH, T_LAST, T_WIDTH
+from ._core import NO_TS, S_NBARS, S_WIDTH, T_LAST, T_WIDTH, bucket_cache
 from .bar import Bars
 from .config import IndicatorConfig
 from .intervals import Session, get_session, offset_table, parse_interval
@@ -169,7 +169,8 @@ class SessionData:
         self.siv = np.zeros((0, S_WIDTH))
         self.symtab = np.zeros((0, T_WIDTH), dtype=np.int64)
         self.bars = np.zeros((0, bar_buffer_size, 6))
-        self.emitted = np.zeros((2, 8))
+        self.emitted = np.zeros((1, 16))
+        self.cache = bucket_cache()
         self.n_arena = self.n_program = self.n_siv = self.n_sym = 0
 
     # -- symbols -------------------------------------------------------------
@@ -212,7 +213,7 @@ class SessionData:
         self.siv = _grow(self.siv, s0, s0 + n_siv)
         if self.siv.shape[0] != old_siv_cap:
             self.bars = _grow(self.bars, s0, self.siv.shape[0])
-            self.emitted = np.zeros((2 * self.siv.shape[0] + 2, 8))
+            self.emitted = np.zeros((2 * self.siv.shape[0] + 1, 16))
         self.symtab = _grow(self.symtab, y0, y0 + 1, fill=NO_TS)
         self.n_arena += n_arena
         self.n_program += n_program
