@@ -53,7 +53,7 @@ OUTSIDE_SESSION = -100
 F3 = nb.float64[:, :, ::1]
 
 
-@jit(i8(f8, f8, f8, f8, f8))
+@jit(i8(f8, f8, f8, f8, f8), inline=True)
 def check_bar(o, h, l, c, v):
     """-1 for a valid bar, else the code of the first problem (see ``bar.BAD_MESSAGES``)."""
     if not math.isfinite(o):
@@ -75,7 +75,7 @@ def check_bar(o, h, l, c, v):
     return -1
 
 
-@jit(i8(F1, I2, F2, F3, F2, i8, i8, i8, f8, f8, f8, f8, f8, i8))
+@jit(i8(F1, I2, F2, F3, F2, i8, i8, i8, f8, f8, f8, f8, f8, i8), inline=True)
 def _emit(arena, program, siv, bars, emitted, sym, r, start, o, h, l, c, v, n_em):
     """Store a completed bar of siv row ``r``, advance its indicators, record it."""
     cap = bars.shape[1]
@@ -116,7 +116,7 @@ def _buckets(ts, trans, offs, open_min, close_min, extended, cache):
         cache[k, 2] = end
 
 
-@jit(i8(F1, I2, F2, I2, F3, F2, I2, F1, i8, i8, f8, f8, f8, f8, f8, i8))
+@jit(i8(F1, I2, F2, I2, F3, F2, I2, F1, i8, i8, f8, f8, f8, f8, f8, i8), inline=True)
 def _advance(arena, program, siv, symtab, bars, emitted, cache, scratch, sym, ts, o, h, l, c, v, n_em):
     """Feed one valid, in-session base bar of ``sym`` to all its intervals (buckets from ``cache``)."""
     symtab[sym, T_LAST] = ts

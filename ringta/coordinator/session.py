@@ -18,6 +18,7 @@ import numpy as np
 from ..kernels import REGISTRY
 from . import _core
 from ._core import OUTSIDE_SESSION
+from ._core import on_bar_core as _on_bar_core
 from .bar import Bar, BarError, Bars, bar_error, to_ns
 from .config import SessionConfig
 from .manager import IndicatorManager
@@ -95,6 +96,7 @@ class SessionCoordinator:
             data.unregister_symbol(symbol)
             raise
         self._rows[symbol] = sd.index
+        self._refresh_core_args()
         while len(self._names) <= sd.index:
             self._names.append("")
         self._names[sd.index] = symbol
@@ -103,6 +105,14 @@ class SessionCoordinator:
     @property
     def symbols(self) -> list[str]:
         return self.session_data.symbols
+
+    def _refresh_core_args(self) -> None:
+        # The tables are reallocated when symbols are added; cache the current
+        # ones so that on_bar makes one compiled call with no attribute look-ups.
+        d = self.session_data
+        s = d.session
+        self._core_args = (d.arena, d.program, d.siv, d.symtab, d.bars, d.emitted, d.tz, d.cache,
+                           s.open_minute, s.close_minute, 1 if s.extended_hours else 0)
 
     # -- strategies ----------------------------------------------------------------
     def subscribe(self, callback: Callback) -> None:
@@ -145,7 +155,11 @@ class SessionCoordinator:
         ts, o, h, l, c, v = bar
         if type(ts) is not int:
             ts = to_ns(ts)
-        n = self.indicator_manager.update_base_bar(row, ts, float(o), float(h), float(l), float(c), float(v))
+        try:
+            n = _on_bar_core(*self._core_args, row, ts, o, h, l, c, v)
+        except TypeError:
+            raise BarError(f"{symbol}: bar {tuple(bar)!r} must hold a timestamp and five numbers",
+                           symbol=symbol) from None
         if n > 0:
             if self._subscribers:
                 self._notify(n)

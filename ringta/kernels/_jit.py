@@ -34,10 +34,15 @@ I2 = nb.int64[:, ::1]
 T3 = nb.types.UniTuple(nb.float64, 3)
 
 
-def jit(signature):
-    """Compile ``func`` with the package's options and one explicit signature."""
+def jit(signature, inline: bool = False):
+    """Compile ``func`` with the package's options and one explicit signature.
+
+    ``inline=True`` inlines the function into its compiled callers at the
+    Numba IR level (for small dispatch helpers on the hot path).
+    """
 
     def wrap(func):
-        return nb.njit(signature, **JIT_OPTIONS)(func)
+        opts = dict(JIT_OPTIONS, inline="always") if inline else JIT_OPTIONS
+        return nb.njit(signature, **opts)(func)
 
     return wrap

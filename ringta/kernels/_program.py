@@ -42,7 +42,7 @@ K_OBV = OBV_SPEC.kind_id
 DISPATCHED = frozenset({K_SMA, K_EMA, K_RSI, K_MACD, K_BB, K_OBV})
 
 
-@jit(void(F1, I2, i8, f8, f8, f8, f8, f8))
+@jit(void(F1, I2, i8, f8, f8, f8, f8, f8), inline=True)
 def _dispatch(arena, prog, j, o, h, l, c, v):
     kind = prog[j, P_KIND]
     off = prog[j, P_OFFSET]
