@@ -19,7 +19,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, create_model, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StrictInt, ValidationError, create_model, field_validator, model_validator
 
 from ..kernels import REGISTRY, get_spec
 from ..kernels._spec import KernelSpec
@@ -123,7 +123,7 @@ class IndicatorConfig(BaseModel):
 
     name: str
     type: Optional[IndicatorType] = None
-    period: Optional[int] = None
+    period: Optional[StrictInt] = None
     interval: str = "1m"
     params: dict[str, Any] = Field(default_factory=dict)
     _resolved: dict = PrivateAttr(default_factory=dict)

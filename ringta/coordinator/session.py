@@ -77,6 +77,7 @@ class SessionCoordinator:
         self._names: list[str] = []
         self._xs_cache: tuple[object, np.ndarray] | None = None
         self.skipped_bars = 0
+        self.unknown_symbol_bars = 0
         for symbol in config.symbols:
             self.register_symbol(symbol)
 
@@ -150,8 +151,14 @@ class SessionCoordinator:
         try:
             row = self._rows[symbol]
         except KeyError:
-            raise BarError(f"{symbol}: unknown symbol; register it first (registered: {len(self._rows)})",
-                           symbol=symbol) from None
+            err = BarError(f"{symbol}: unknown symbol; register it first ({len(self._rows)} registered)",
+                           symbol=symbol)
+            if not self._skip:
+                raise err from None
+            self.skipped_bars += 1
+            self.unknown_symbol_bars += 1
+            logger.warning("skipped bar: %s", err)
+            return
         ts, o, h, l, c, v = bar
         if type(ts) is not int:
             ts = to_ns(ts)
@@ -188,10 +195,13 @@ class SessionCoordinator:
         ``skip`` the bad ones are counted and the rest applied.
         """
         ts = to_ns(timestamp)
-        rows = self._symbol_rows(symbols)
         vals = np.ascontiguousarray(values, dtype=np.float64)
-        if vals.shape != (rows.shape[0], 5):
-            raise ValueError(f"on_bars: values must have shape ({rows.shape[0]}, 5), got {vals.shape}")
+        if vals.shape != (len(symbols), 5):
+            raise ValueError(f"on_bars: values must have shape ({len(symbols)}, 5), got {vals.shape}")
+        rows, keep = self._symbol_rows(symbols)
+        if keep is not None:
+            vals = np.ascontiguousarray(vals[keep])
+            symbols = [symbols[i] for i in keep]
         status = np.empty(rows.shape[0], dtype=np.int64)
         n = self.indicator_manager.update_many(ts, rows, vals, status, self._skip)
         if n < 0 or (status >= 0).any():
@@ -214,18 +224,28 @@ class SessionCoordinator:
         if n > 0 and self._subscribers:
             self._notify(n)
 
-    def _symbol_rows(self, symbols: Sequence[str]) -> np.ndarray:
+    def _symbol_rows(self, symbols: Sequence[str]) -> tuple[np.ndarray, list[int] | None]:
+        """Table rows of ``symbols`` (cached for a repeated list) and, when some are unknown
+        under the ``skip`` policy, the positions of the known ones."""
         cache = self._xs_cache
         if cache is not None and (cache[0] is symbols or cache[0] == symbols):
-            return cache[1]
-        try:
-            rows = np.array([self._rows[s] for s in symbols], dtype=np.int64)
-        except KeyError as exc:
-            raise BarError(f"{exc.args[0]}: unknown symbol; register it first", symbol=exc.args[0]) from None
+            return cache[1], None
+        unknown = [s for s in symbols if s not in self._rows]
+        if unknown:
+            shown = ", ".join(map(repr, unknown[:5])) + (" ..." if len(unknown) > 5 else "")
+            if not self._skip:
+                raise BarError(f"on_bars: unknown symbol(s) {shown}; register them first; nothing changed",
+                               symbol=unknown[0])
+            self.skipped_bars += len(unknown)
+            self.unknown_symbol_bars += len(unknown)
+            logger.warning("skipped %d bar(s) of unknown symbol(s) %s", len(unknown), shown)
+            keep = [i for i, s in enumerate(symbols) if s in self._rows]
+            return np.array([self._rows[symbols[i]] for i in keep], dtype=np.int64), keep
+        rows = np.array([self._rows[s] for s in symbols], dtype=np.int64)
         if np.unique(rows).size != rows.size:
             raise ValueError("on_bars: a symbol appears twice")
         self._xs_cache = (list(symbols), rows)
-        return rows
+        return rows, None
 
     def end_session(self) -> None:
         """Close every forming derived bar (e.g. a half-filled last hour) and notify."""

@@ -203,7 +203,19 @@ class StreamingIndicator:
 
     def peek(self, *inputs: float):
         """What ``update(*inputs)`` would return, without changing any state."""
-        res = self.spec.peek_fn(self._blk, *(float(v) for v in inputs))
+        names = self.spec.inputs
+        if len(inputs) != len(names):
+            raise ValueError(f"{type(self).__name__}.peek: expected inputs {names}, got {len(inputs)} values")
+        vals = []
+        for name, v in zip(names, inputs):
+            try:
+                f = float(v)
+            except (TypeError, ValueError):
+                f = math.nan
+            if not math.isfinite(f) or (name == "volume" and f < 0.0):
+                raise ValueError(f"{type(self).__name__}.peek: {name}={v!r} is not a valid input; state unchanged")
+            vals.append(f)
+        res = self.spec.peek_fn(self._blk, *vals)
         return res if self.spec.result is None else self.spec.result(*res)
 
     def extend(self, *series):

@@ -39,13 +39,14 @@ BB_NSTD = H_SIZE + 2
 BB_ACYC = H_SIZE + 3  # ring cycles between exact recomputations
 BB_SUM = H_SIZE + 4  # sum of (x - BB_SHIFT) over the window
 BB_M2 = H_SIZE + 5
-BB_SHIFT = H_SIZE + 13
 BB_POS = H_SIZE + 6  # ring slot of the next input
 BB_CYC = H_SIZE + 7  # ring cycles since the last recomputation
 BB_RUN = H_SIZE + 8  # how many consecutive inputs equalled their predecessor
 BB_PREV = H_SIZE + 9
 BB_OUT = H_SIZE + 10  # upper, middle, lower
-BB_RING = H_SIZE + 14
+BB_SHIFT = H_SIZE + 13
+BB_M2MAX = H_SIZE + 14  # largest m2 since the last exact recomputation
+BB_RING = H_SIZE + 15
 
 PARAMS = (
     Param("period", int, 20, 1, MAX_PERIOD, doc="window length"),
@@ -74,9 +75,10 @@ def _reanchor(a, start, cap, head, inv):
     return shift, total, m2
 
 
-# An update that shrinks the sum of squared deviations below this fraction of
-# its previous value has cancelled most of its digits (an outlier left the
-# window, or a volatile window turned flat): recompute it exactly.
+# Once the sum of squared deviations has shrunk below this fraction of its
+# largest value since the last exact recomputation, the sliding updates have
+# cancelled most of its digits (an outlier left the window, or volatility
+# faded): recompute it exactly.
 COLLAPSE = 1e-3
 
 
@@ -113,15 +115,20 @@ def bbands_update(blk, x):
     if pos == ip - 1:
         cyc += 1.0
         anchor = cyc >= blk[BB_ACYC]
+    m2max = blk[BB_M2MAX]
     if not anchor:
         total = _sma_step(total_old, xs, olds)
         m2 = _m2_step(m2_old, total_old, total, xs, olds, inv)
-        anchor = n >= p and m2 < m2_old * COLLAPSE
+        if m2_old > m2max:
+            m2max = m2_old
+        anchor = n >= p and m2 < m2max * COLLAPSE
     pos = pos + 1 if pos + 1 < ip else 0
     if anchor:
         shift, total, m2 = _reanchor(blk, BB_RING, ip, pos, inv)
         cyc = 0.0
+        m2max = m2
     blk[BB_CYC] = cyc
+    blk[BB_M2MAX] = m2max
     n += 1.0
     blk[H_COUNT] = n
     blk[BB_SUM] = total
@@ -194,6 +201,7 @@ def bbands_batch(blk, x, out_upper, out_middle, out_lower):
     total = blk[BB_SUM]
     m2 = blk[BB_M2]
     shift = blk[BB_SHIFT]
+    m2max = blk[BB_M2MAX]
     run = blk[BB_RUN]
     prev = blk[BB_PREV]
     acc = 0.0  # x - x is 0 for finite x and NaN otherwise
@@ -204,6 +212,7 @@ def bbands_batch(blk, x, out_upper, out_middle, out_lower):
         prev = xk
         if ph == cycle_len - 1:
             shift, total, m2 = _reanchor(x, k - ip + 1, ip, 0, inv)
+            m2max = m2
             ph = 0
         else:
             xs = xk - shift
@@ -212,9 +221,12 @@ def bbands_batch(blk, x, out_upper, out_middle, out_lower):
             m2_old = m2
             total = _sma_step(total_old, xs, olds)
             m2 = _m2_step(m2_old, total_old, total, xs, olds, inv)
+            if m2_old > m2max:
+                m2max = m2_old
             ph += 1
-            if m2 < m2_old * COLLAPSE:
+            if m2 < m2max * COLLAPSE:
                 shift, total, m2 = _reanchor(x, k - ip + 1, ip, 0, inv)
+                m2max = m2
                 ph = ph % ip
         up, mid, lo = _bands(shift, total, m2, run, p, inv, nstd)
         out_upper[k] = up
@@ -229,6 +241,7 @@ def bbands_batch(blk, x, out_upper, out_middle, out_lower):
     blk[BB_SUM] = total
     blk[BB_M2] = m2
     blk[BB_SHIFT] = shift
+    blk[BB_M2MAX] = m2max
     blk[BB_POS] = ph % ip
     blk[BB_CYC] = ph // ip
     blk[BB_RUN] = run

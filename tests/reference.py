@@ -1,0 +1,190 @@
+"""Naive twins of every ringta kernel, written from the textbook definitions.
+
+Each twin recomputes every window from scratch (O(window) work per bar) or runs
+the plain recursion, in pure Python, with no ring buffers, no running sums and
+no re-anchoring, so it shares no code and no numerical shortcut with the
+kernels. A twin has the same signature as the batch function it mirrors and
+returns a tuple of float64 arrays, one per output, in registry output order,
+NaN before the first valid index.
+
+Adding an indicator to the registry means adding its twin to ``REFERENCES``;
+``test_registry.py`` fails until that is done.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import numpy as np
+
+NAN = math.nan
+
+
+def _as_float(values) -> list[float]:
+    return [float(v) for v in np.asarray(values, dtype=np.float64)]
+
+
+def _nan_array(n: int) -> np.ndarray:
+    return np.full(n, NAN)
+
+
+def window_mean(window) -> float:
+    """Correctly rounded sum divided by the length: the exact mean up to one rounding."""
+    return math.fsum(window) / len(window)
+
+
+def population_std(window) -> float:
+    """Two-pass population standard deviation (ddof=0) with compensated sums."""
+    mean = window_mean(window)
+    return math.sqrt(math.fsum((v - mean) ** 2 for v in window) / len(window))
+
+
+def sma_ref(close, period: int = 30) -> tuple[np.ndarray]:
+    """Mean of the last ``period`` inputs, first value at index ``period - 1``."""
+    x = _as_float(close)
+    out = _nan_array(len(x))
+    for t in range(period - 1, len(x)):
+        out[t] = window_mean(x[t - period + 1 : t + 1])
+    return (out,)
+
+
+def _ema_path(x: list[float], period: int, seed: str) -> list[float]:
+    """EMA value at every index where the recursion has one (NaN before the seed)."""
+    alpha = 2.0 / (period + 1.0)
+    path = [NAN] * len(x)
+    if seed == "first":
+        # The recursion starts from the first input.
+        prev = NAN
+        for t, v in enumerate(x):
+            prev = v if t == 0 else prev + alpha * (v - prev)
+            path[t] = prev
+        return path
+    # TA-Lib: seeded with the simple mean of the first ``period`` inputs.
+    if len(x) < period:
+        return path
+    prev = sum(x[:period]) / period
+    path[period - 1] = prev
+    for t in range(period, len(x)):
+        prev = prev + alpha * (x[t] - prev)
+        path[t] = prev
+    return path
+
+
+def ema_ref(close, period: int = 30, seed: str = "sma") -> tuple[np.ndarray]:
+    """EMA with ``alpha = 2 / (period + 1)``, reported from index ``period - 1`` for both seeds."""
+    x = _as_float(close)
+    out = _nan_array(len(x))
+    path = _ema_path(x, period, seed)
+    for t in range(period - 1, len(x)):
+        out[t] = path[t]
+    return (out,)
+
+
+def rsi_ref(close, period: int = 14) -> tuple[np.ndarray]:
+    """Wilder RSI: averages seeded with the simple means of the first ``period`` changes."""
+    x = _as_float(close)
+    out = _nan_array(len(x))
+    if len(x) <= period:
+        return (out,)
+    ups = [max(x[t] - x[t - 1], 0.0) for t in range(1, len(x))]
+    downs = [max(x[t - 1] - x[t], 0.0) for t in range(1, len(x))]
+    gain = sum(ups[:period]) / period
+    loss = sum(downs[:period]) / period
+
+    def value(g: float, l: float) -> float:
+        # A flat stretch (no gains, no losses) is reported as 0, as TA-Lib 0.6+ does;
+        # tiny but non-zero moves still give a ratio.
+        return 0.0 if g + l == 0.0 else 100.0 * g / (g + l)
+
+    out[period] = value(gain, loss)
+    for t in range(period + 1, len(x)):
+        gain = (gain * (period - 1) + ups[t - 1]) / period
+        loss = (loss * (period - 1) + downs[t - 1]) / period
+        out[t] = value(gain, loss)
+    return (out,)
+
+
+def macd_ref(
+    close, fast_period: int = 12, slow_period: int = 26, signal_period: int = 9, seed: str = "sma"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """MACD = fast EMA - slow EMA, signal = EMA of MACD, hist = MACD - signal.
+
+    With ``seed="sma"`` the fast EMA is seeded with the mean of the
+    ``fast_period`` inputs ending at index ``slow_period - 1``, so both EMAs
+    start together (TA-Lib's alignment). All outputs are reported from index
+    ``slow_period + signal_period - 2``.
+    """
+    x = _as_float(close)
+    n = len(x)
+    start = slow_period + signal_period - 2
+    outs = (_nan_array(n), _nan_array(n), _nan_array(n))
+    if seed == "first":
+        fast = _ema_path(x, fast_period, "first")
+        slow = _ema_path(x, slow_period, "first")
+        line = [f - s for f, s in zip(fast, slow)]
+        signal = _ema_path(line, signal_period, "first")
+    else:
+        first = slow_period - 1
+        if n <= first:
+            return outs
+        slow = _ema_path(x, slow_period, "sma")
+        # The fast EMA run on the inputs from index slow-fast, so that its
+        # simple-mean seed lands on index slow-1.
+        fast_tail = _ema_path(x[slow_period - fast_period :], fast_period, "sma")
+        fast = [NAN] * (slow_period - fast_period) + fast_tail
+        line = [fast[t] - slow[t] for t in range(first, n)]
+        signal = [NAN] * first + _ema_path(line, signal_period, "sma")
+        line = [NAN] * first + line
+    for t in range(start, n):
+        outs[0][t] = line[t]
+        outs[1][t] = signal[t]
+        outs[2][t] = line[t] - signal[t]
+    return outs
+
+
+def bbands_ref(close, period: int = 20, num_std: float = 2.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean of the window +/- ``num_std`` population standard deviations of the same window."""
+    x = _as_float(close)
+    n = len(x)
+    upper, middle, lower = _nan_array(n), _nan_array(n), _nan_array(n)
+    for t in range(period - 1, n):
+        window = x[t - period + 1 : t + 1]
+        mid = window_mean(window)
+        sd = population_std(window)
+        upper[t], middle[t], lower[t] = mid + num_std * sd, mid, mid - num_std * sd
+    return upper, middle, lower
+
+
+def obv_ref(close, volume) -> tuple[np.ndarray]:
+    """Running total of volume, added on up closes, subtracted on down closes, from volume[0]."""
+    c = _as_float(close)
+    v = _as_float(volume)
+    out = _nan_array(len(c))
+    total = NAN
+    for t in range(len(c)):
+        if t == 0:
+            total = v[0]
+        elif c[t] > c[t - 1]:
+            total += v[t]
+        elif c[t] < c[t - 1]:
+            total -= v[t]
+        out[t] = total
+    return (out,)
+
+
+REFERENCES: dict[str, Callable[..., tuple[np.ndarray, ...]]] = {
+    "sma": sma_ref,
+    "ema": ema_ref,
+    "rsi": rsi_ref,
+    "macd": macd_ref,
+    "bbands": bbands_ref,
+    "obv": obv_ref,
+}
+
+
+def as_outputs(result) -> tuple[np.ndarray, ...]:
+    """A batch result (one array or a named tuple of arrays) as a tuple of arrays."""
+    if isinstance(result, np.ndarray):
+        return (result,)
+    return tuple(np.asarray(a) for a in result)

@@ -1,0 +1,191 @@
+"""Every kernel against TA-Lib on synthetic walks and real minute and daily bars.
+
+Values must agree to ``rtol=1e-12`` on every valid index and the NaN pattern
+(first valid index) must be identical. ``TALIB_EQUIVALENT`` is the one table of
+TA-Lib counterparts; ``test_registry.py`` checks that every registry entry is
+either in it or in ``NO_TALIB_EQUIVALENT`` with a reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pytest
+import talib
+from numpy.lib.stride_tricks import sliding_window_view
+
+import ringta
+from conftest import make_bars
+from reference import as_outputs
+from ringta.kernels import REGISTRY
+
+RTOL = 1e-12
+
+
+def _bbands_talib_error(bars: dict, params: dict, talib_out: tuple) -> tuple:
+    """How far TA-Lib's own bands are from an exact two-pass computation.
+
+    TA-Lib's BBANDS keeps running sums of x and x**2 over the whole series
+    and takes var = E[x**2] - E[x]**2, which cancels and drifts: on ORCL daily
+    with period 200 its bands are 2e-11 (relative) away from the exact value.
+    The kernel is allowed to differ from TA-Lib by TA-Lib's own error on top
+    of ``RTOL``, never more.
+    """
+    p, k = params["period"], params["num_std"]
+    windows = sliding_window_view(bars["close"], p)
+    mid = windows.mean(axis=1)
+    sd = np.sqrt(((windows - mid[:, None]) ** 2).mean(axis=1))
+    exact = (mid + k * sd, mid, mid - k * sd)
+    pad = np.full(p - 1, np.nan)
+    return tuple(np.abs(t - np.concatenate([pad, e])) for t, e in zip(talib_out, exact))
+
+
+@dataclass(frozen=True)
+class TalibEquivalent:
+    """The TA-Lib counterpart of one registry entry."""
+
+    function: str
+    call: Callable[..., tuple]  # (bars, **ringta params) -> TA-Lib outputs in ringta output order
+    params: tuple  # ringta parameter sets to compare
+    abs_scale: Callable[[dict], float] | None = None  # atol = RTOL * abs_scale(bars)
+    talib_error: Callable | None = None  # known error of TA-Lib itself, added to the tolerance
+
+
+TALIB_EQUIVALENT: dict[str, TalibEquivalent] = {
+    "sma": TalibEquivalent(
+        "SMA",
+        lambda b, period: (talib.SMA(b["close"], timeperiod=period),),
+        tuple({"period": p} for p in (1, 2, 14, 30, 200)),
+    ),
+    "ema": TalibEquivalent(
+        "EMA",
+        lambda b, period, seed: (talib.EMA(b["close"], timeperiod=period),),
+        tuple({"period": p, "seed": "sma"} for p in (1, 2, 9, 26, 200)),
+    ),
+    "rsi": TalibEquivalent(
+        "RSI",
+        lambda b, period: (talib.RSI(b["close"], timeperiod=period),),
+        tuple({"period": p} for p in (2, 6, 14, 50)),
+    ),
+    "macd": TalibEquivalent(
+        "MACD",
+        lambda b, fast_period, slow_period, signal_period, seed: talib.MACD(
+            b["close"], fastperiod=fast_period, slowperiod=slow_period, signalperiod=signal_period
+        ),
+        tuple(
+            {"fast_period": f, "slow_period": s, "signal_period": g, "seed": "sma"}
+            for f, s, g in ((12, 26, 9), (2, 3, 1), (5, 35, 5), (3, 10, 16))
+        ),
+        # MACD, signal and histogram are differences of prices, so their
+        # relative error is unbounded near zero crossings; their rounding
+        # error is proportional to the price level instead, so the tolerance
+        # is 1e-12 times the price scale, max |close|.
+        abs_scale=lambda b: float(np.max(np.abs(b["close"]))),
+    ),
+    "bbands": TalibEquivalent(
+        "BBANDS",
+        lambda b, period, num_std: talib.BBANDS(
+            b["close"], timeperiod=period, nbdevup=num_std, nbdevdn=num_std, matype=0
+        ),
+        tuple({"period": p, "num_std": k} for p, k in ((20, 2.0), (2, 2.0), (5, 1.5), (50, 3.0), (200, 2.0))),
+        talib_error=_bbands_talib_error,
+    ),
+    "obv": TalibEquivalent(
+        "OBV",
+        lambda b: (talib.OBV(b["close"], b["volume"]),),
+        ({},),
+    ),
+}
+
+# Registry entries with no TA-Lib counterpart, name -> reason. Each must be
+# covered by its twin in reference.py instead.
+NO_TALIB_EQUIVALENT: dict[str, str] = {}
+
+CASES = [
+    pytest.param(name, params, id=f"{name}-" + "-".join(f"{k}={v}" for k, v in params.items()))
+    for name, eq in TALIB_EQUIVALENT.items()
+    for params in eq.params
+]
+
+
+def talib_outputs(name: str, bars: dict, params: dict) -> tuple[np.ndarray, ...]:
+    """TA-Lib's outputs for registry entry ``name``, as a tuple in ringta's output order."""
+    return tuple(np.asarray(a, dtype=np.float64) for a in TALIB_EQUIVALENT[name].call(bars, **params))
+
+
+def assert_matches_talib(name: str, bars: dict, params: dict) -> None:
+    """Batch output of ``name`` equals TA-Lib: same NaN pattern, rtol 1e-12 on valid indices."""
+    spec = REGISTRY[name]
+    eq = TALIB_EQUIVALENT[name]
+    got = as_outputs(spec.batch(*(bars[i] for i in spec.inputs), **params))
+    want = talib_outputs(name, bars, params)
+    assert len(got) == len(want) == len(spec.outputs)
+    atol = RTOL * eq.abs_scale(bars) if eq.abs_scale else 0.0
+    slack = eq.talib_error(bars, params, want) if eq.talib_error else (0.0,) * len(want)
+    for out_name, g, w, s in zip(spec.outputs, got, want, slack):
+        np.testing.assert_array_equal(np.isnan(g), np.isnan(w), err_msg=f"{name}.{out_name}: NaN pattern")
+        valid = ~np.isnan(w)
+        assert valid.any(), f"{name}.{out_name}: no valid TA-Lib value to compare"
+        g, w, s = g[valid], w[valid], np.broadcast_to(s, valid.shape)[valid]
+        err = np.abs(g - w)
+        limit = atol + RTOL * np.abs(w) + s
+        if not np.all(err <= limit):
+            worst = int(np.argmax(err - limit))
+            at = int(np.flatnonzero(valid)[worst])
+            pytest.fail(
+                f"{name}.{out_name} {params}: |ringta - talib| = {err[worst]:.3g} > {limit[worst]:.3g} "
+                f"at index {at} (ringta {g[worst]!r}, talib {w[worst]!r}); "
+                f"{int(np.sum(err > limit))} indices out of tolerance"
+            )
+
+
+@pytest.mark.parametrize("name, params", CASES)
+def test_synthetic_levels(name, params, synthetic):
+    """Random walks at price levels 1, 100 and 60,000."""
+    assert_matches_talib(name, synthetic, params)
+
+
+@pytest.mark.parametrize("name, params", CASES)
+def test_real_bars(name, params, real_bars):
+    """Real minute and daily bars (SPY, BTC, an altcoin in BTC, ORCL, a EURO STOXX future)."""
+    assert_matches_talib(name, real_bars, params)
+
+
+@pytest.mark.parametrize("level", [1e-13, 1e9], ids=["level1e-13", "level1e9"])
+@pytest.mark.parametrize("name, params", CASES)
+def test_extreme_price_scales(name, params, level):
+    """Prices far from 1: no absolute thresholds (e.g. an RSI zero rule of 1e-14) may creep in."""
+    assert_matches_talib(name, make_bars(level, n=600, seed=3), params)
+
+
+def _plain_ema_from_first(x: np.ndarray, period: int) -> np.ndarray:
+    """pandas ``ewm(span=period, adjust=False)``: e[0] = x[0], e[t] = a*x[t] + (1-a)*e[t-1]."""
+    a = 2.0 / (period + 1.0)
+    out = np.empty_like(x)
+    out[0] = x[0]
+    for t in range(1, len(x)):
+        out[t] = a * x[t] + (1.0 - a) * out[t - 1]
+    out[: period - 1] = np.nan  # reported from index period-1, like the TA-Lib seed
+    return out
+
+
+@pytest.mark.parametrize("period", [1, 2, 10, 50])
+def test_ema_seed_first_synthetic(period, synthetic):
+    """seed="first" has no TA-Lib equivalent: compare to the plain recursion from x[0]."""
+    x = synthetic["close"]
+    got = ringta.ema(x, period, seed="first")
+    want = _plain_ema_from_first(x, period)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    np.testing.assert_allclose(got[period - 1 :], want[period - 1 :], rtol=RTOL)
+
+
+@pytest.mark.parametrize("period", [2, 20])
+def test_ema_seed_first_real(period, real_bars):
+    """seed="first" on real bars against the plain recursion from x[0]."""
+    x = real_bars["close"]
+    got = ringta.ema(x, period, seed="first")
+    want = _plain_ema_from_first(x, period)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    np.testing.assert_allclose(got[period - 1 :], want[period - 1 :], rtol=RTOL)
