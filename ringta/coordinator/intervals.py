@@ -313,6 +313,14 @@ def _aggregate(ts, o, h, l, c, v, minutes, trans, offs, open_min, close_min, ext
     return n
 
 
+def bucket_of_day(ts: int, session="us_equity") -> int:
+    """Open time (UTC ns) of the session containing ``ts`` (its daily bar's label)."""
+    s = get_session(session)
+    trans, offs = offset_table(s.timezone)
+    start, _ = bucket_bounds(int(ts), int(utc_offset(trans, offs, int(ts))), 1440, s.open_minute, s.close_minute, 1)
+    return int(start)
+
+
 class AggregatedBars(NamedTuple):
     timestamp: np.ndarray
     open: np.ndarray

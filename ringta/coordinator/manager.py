@@ -92,7 +92,7 @@ class IndicatorManager:
                 blk = c.spec.make_block(**c.resolved_params)
                 data.arena[off : off + blk.shape[0]] = blk
                 data.program[prow] = (c.spec.kind_id, off, blk.shape[0], SOURCES.index(c.source), y0)
-                handles[c.key] = IndicatorHandle(c.key, c, c.spec, off, data)
+                handles[c.key] = IndicatorHandle(c.key, c, c.spec, off, blk.shape[0], data)
                 off += blk.shape[0]
                 prow += 1
             data.siv[r, S_PE] = prow
@@ -148,8 +148,7 @@ class IndicatorManager:
             for c in self._configs[sd.symbol]:
                 if c.interval != iv:
                     continue
-                h = sd.indicators[c.key]
-                blk = data.arena[h.offset : h.offset + c.spec.make_block(**c.resolved_params).shape[0]]
+                blk = sd.indicators[c.key].block
                 inputs = {name: getattr(bars, c.source if (len(c.spec.inputs) == 1) else name)
                           for name in c.spec.inputs}
                 run_batch(c.spec, f"{sd.symbol} {c.key} warm-up", blk, inputs)

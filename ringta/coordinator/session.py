@@ -10,6 +10,7 @@ calls the subscribed strategies.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Callable, Iterable, Mapping, Sequence
 
@@ -20,13 +21,36 @@ from . import _core
 from ._core import OUTSIDE_SESSION
 from ._core import on_bar_core as _on_bar_core
 from .bar import Bar, BarError, Bars, bar_error, to_ns
+from ._core import S_BASE
+from .bar import format_ts
 from .config import SessionConfig
+from .intervals import A_COUNT, A_OPEN, A_VOLUME, aggregate_bars, bucket_of_day
+from .requirements import RequirementError, SessionRequirements, session_requirements
 from .manager import IndicatorManager
 from .session_data import SessionData, SymbolSessionData
 
 logger = logging.getLogger("ringta")
 
 Callback = Callable[[str, str, Bar, Mapping[str, object]], None]
+
+
+@dataclass(frozen=True)
+class AddSymbolResult:
+    """What :meth:`SessionCoordinator.add_symbol_mid_session` loaded and whether it is ready."""
+
+    symbol: str
+    bars_loaded: int
+    first_timestamp: int | None
+    last_timestamp: int | None
+    ready: dict
+
+    @property
+    def all_ready(self) -> bool:
+        return all(self.ready.values())
+
+    @property
+    def not_ready(self) -> list[str]:
+        return [k for k, r in self.ready.items() if not r]
 
 
 class SessionCoordinator:
@@ -71,6 +95,7 @@ class SessionCoordinator:
             "Loaded %d session indicators, %d historical indicators",
             len(self._indicator_configs["session"]), len(self._indicator_configs["historical"]),
         )
+        self.requirements = self._validate_stream_requirements()
         self._skip = config.bad_bar_policy == "skip"
         self._subscribers: list[Callback] = []
         self._rows: dict[str, int] = {}
@@ -80,6 +105,21 @@ class SessionCoordinator:
         self.unknown_symbol_bars = 0
         for symbol in config.symbols:
             self.register_symbol(symbol)
+
+    def _validate_stream_requirements(self) -> SessionRequirements:
+        """Streams plus indicator intervals, checked against the base interval and the data source."""
+        req = session_requirements(self.config)
+        src = self.data_source
+        if src is not None:
+            offered = getattr(src, "intervals", (self.config.base_interval,))
+            if req.required_base_interval not in offered:
+                raise RequirementError(
+                    f"the data source provides {list(offered)} bars; the session needs "
+                    f"{req.required_base_interval} bars to derive {', '.join(req.intervals)}"
+                )
+        logger.info("session intervals %s; history needed: %d trading day(s)", ", ".join(req.intervals),
+                    req.trading_days)
+        return req
 
     # -- symbols -----------------------------------------------------------------
     def register_symbol(self, symbol: str, historical_bars: Mapping[str, object] | None = None) -> None:
@@ -106,6 +146,91 @@ class SessionCoordinator:
     @property
     def symbols(self) -> list[str]:
         return self.session_data.symbols
+
+    @property
+    def current_time(self) -> int | None:
+        """Open time (UTC ns) of the latest base bar accepted for any symbol, or None."""
+        d = self.session_data
+        if d.n_sym == 0:
+            return None
+        t = int(d.symtab[: d.n_sym, _core.T_LAST].max())
+        return None if t == _core.NO_TS else t
+
+    def load_history(self, symbol: str, now=None) -> Bars:
+        """One-minute bars of ``symbol`` from the data source: the analysed number of whole
+        sessions before the session containing ``now``, then that session up to ``now``.
+
+        The same rule serves symbols registered before the open and symbols
+        added mid-session, which is what makes their values identical.
+        """
+        if self.data_source is None:
+            raise RequirementError("no data_source was given to the SessionCoordinator; cannot load history")
+        now_ns = self.current_time if now is None else to_ns(now)
+        if now_ns is None:
+            raise RequirementError("no bar has been seen yet; pass now= to say up to when history is loaded")
+        days = self.requirements.trading_days
+        base = self.config.base_interval
+        window = (self.requirements.calendar_days() + days // 2 + 10) * 86_400_000_000_000
+        try:
+            bars = self.data_source.load_bars(symbol, base, start=now_ns - window, end=now_ns + 1)
+        except LookupError as exc:
+            raise RequirementError(f"{symbol}: {exc}") from None
+        daily = aggregate_bars(*bars, "1d", self.session_data.session)
+        today = bucket_of_day(now_ns, self.session_data.session)
+        past = daily.timestamp[daily.timestamp < today]
+        if past.size < days:
+            raise RequirementError(
+                f"{symbol}: the data source has {past.size} complete session(s) before "
+                f"{format_ts(today)}; the configured indicators need {days}"
+            )
+        start = past[past.size - days] if days else today
+        keep = bars.timestamp >= start
+        return Bars(*(np.ascontiguousarray(c[keep]) for c in bars))
+
+    def add_symbol_mid_session(self, symbol: str, load_historical: bool = True, now=None) -> "AddSymbolResult":
+        """Add ``symbol`` while the session runs.
+
+        Analyses the history needed, loads it from the data source (whole
+        sessions, then today's bars up to the current time), replays it
+        through the live path and registers the symbol for streaming. On any
+        error the session is left untouched.
+        """
+        if symbol in self.session_data:
+            raise ValueError(f"{symbol}: already registered")
+        logger.info("%s: Adding symbol mid-session", symbol)
+        hist = self.load_history(symbol, now) if load_historical else None
+        self.register_symbol(symbol, {self.config.base_interval: hist} if hist is not None and hist.n else None)
+        sd = self.session_data.get_symbol_data(symbol)
+        ready = {k: h.valid for k, h in sd.indicators.items()}
+        result = AddSymbolResult(
+            symbol=symbol,
+            bars_loaded=0 if hist is None else hist.n,
+            first_timestamp=None if hist is None or not hist.n else int(hist.timestamp[0]),
+            last_timestamp=None if hist is None or not hist.n else int(hist.timestamp[-1]),
+            ready=ready,
+        )
+        logger.info("%s: Successfully added mid-session (%d bars, %d/%d indicators ready)", symbol,
+                    result.bars_loaded, sum(ready.values()), len(ready))
+        return result
+
+    def peek_indicator_value(self, symbol: str, key: str):
+        """What indicator ``key`` would read if the forming bar of its interval closed now.
+
+        Changes no state. With no forming bar (base interval, or a bucket that
+        has just closed) this is the current value.
+        """
+        data = self.session_data
+        h = data._handle(symbol, key)
+        sd = data.get_symbol_data(symbol)
+        row = sd.bars[h.config.interval]._row
+        if data.siv[row, S_BASE] != 0.0 or data.siv[row, A_COUNT] == 0.0:
+            return h.value
+        o, hi, lo, c, v = data.siv[row, A_OPEN : A_VOLUME + 1].tolist()
+        bar = {"open": o, "high": hi, "low": lo, "close": c, "volume": v}
+        spec = h.spec
+        inputs = [bar[h.config.source]] if len(spec.inputs) == 1 else [bar[name] for name in spec.inputs]
+        res = spec.peek_fn(h.block, *inputs)
+        return res if spec.result is None else spec.result(*res)
 
     def _refresh_core_args(self) -> None:
         # The tables are reallocated when symbols are added; cache the current

@@ -23,14 +23,21 @@ from .intervals import Session, get_session, offset_table, parse_interval
 class IndicatorHandle:
     """One indicator of one symbol: its config, key, current value and readiness."""
 
-    __slots__ = ("key", "config", "spec", "offset", "_data")
+    __slots__ = ("key", "config", "spec", "offset", "width", "_data")
 
-    def __init__(self, key: str, config: IndicatorConfig, spec: KernelSpec, offset: int, data: "SessionData"):
+    def __init__(self, key: str, config: IndicatorConfig, spec: KernelSpec, offset: int, width: int,
+                 data: "SessionData"):
         self.key = key
         self.config = config
         self.spec = spec
         self.offset = offset
+        self.width = width
         self._data = data
+
+    @property
+    def block(self) -> np.ndarray:
+        """The indicator's state block (a view into the session arena)."""
+        return self._data.arena[self.offset : self.offset + self.width]
 
     @property
     def valid(self) -> bool:

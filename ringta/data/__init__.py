@@ -1,5 +1,7 @@
-"""Bar sources: the built-in synthetic generator (and file stores)."""
+"""Bar sources (memory, CSV, Parquet) and the synthetic bar generator."""
 
+from .sources import BarSource, CsvSource, MemorySource, ParquetSource, SourceError, read_csv_bars, write_parquet_bars
 from .synthetic import generate_minute_bars
 
-__all__ = ["generate_minute_bars"]
+__all__ = ["BarSource", "CsvSource", "MemorySource", "ParquetSource", "SourceError", "read_csv_bars",
+           "write_parquet_bars", "generate_minute_bars"]

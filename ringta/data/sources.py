@@ -1,0 +1,248 @@
+"""Bar sources: where the coordinator and batch runs get history from.
+
+A source is any object with ``load_bars(symbol, interval, start=None, end=None)``
+returning :class:`~ringta.coordinator.bar.Bars` (bar open times in UTC
+nanoseconds, oldest first), with ``start`` inclusive and ``end`` exclusive.
+Three are provided: in memory, CSV files and Parquet files.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, datetime, time, timezone
+from pathlib import Path
+from typing import Mapping, Protocol, runtime_checkable
+
+import numpy as np
+
+from ..coordinator.bar import Bars, as_bars, to_ns
+from ..coordinator.intervals import get_session, parse_interval
+
+COLUMNS = ("timestamp", "open", "high", "low", "close", "volume")
+
+
+class SourceError(LookupError):
+    """A symbol or interval the source cannot provide, or a file it cannot read."""
+
+
+@runtime_checkable
+class BarSource(Protocol):
+    intervals: tuple[str, ...]
+
+    def load_bars(self, symbol: str, interval: str, start=None, end=None) -> Bars: ...
+
+
+def _bound(t) -> int | None:
+    if t is None:
+        return None
+    if isinstance(t, str):
+        t = datetime.fromisoformat(t)
+        if t.tzinfo is None:
+            t = t.replace(tzinfo=timezone.utc)
+    elif isinstance(t, date) and not isinstance(t, datetime):
+        t = datetime.combine(t, time(0), tzinfo=timezone.utc)
+    return to_ns(t)
+
+
+def _slice(bars: Bars, start, end) -> Bars:
+    lo, hi = _bound(start), _bound(end)
+    ts = bars.timestamp
+    i = 0 if lo is None else int(np.searchsorted(ts, lo, side="left"))
+    j = ts.size if hi is None else int(np.searchsorted(ts, hi, side="left"))
+    return Bars(*(np.ascontiguousarray(c[i:j]) for c in bars))
+
+
+def _check_interval(source, interval: str) -> None:
+    parse_interval(interval)
+    if interval not in source.intervals:
+        raise SourceError(f"{type(source).__name__} provides {list(source.intervals)} bars, not {interval!r}")
+
+
+class MemorySource:
+    """Bars held in memory: ``{symbol: Bars}`` (or columns / lists of Bar) of one interval.
+
+    Examples
+    --------
+    >>> from ringta.data import generate_minute_bars
+    >>> src = MemorySource({"SYN": generate_minute_bars(days=2)})
+    >>> src.load_bars("SYN", "1m").n
+    780
+    """
+
+    def __init__(self, bars: Mapping[str, object], interval: str = "1m"):
+        parse_interval(interval)
+        self.intervals = (interval,)
+        self._bars = {s: as_bars(b) for s, b in bars.items()}
+
+    @property
+    def symbols(self) -> list[str]:
+        return sorted(self._bars)
+
+    def load_bars(self, symbol: str, interval: str = "1m", start=None, end=None) -> Bars:
+        _check_interval(self, interval)
+        try:
+            bars = self._bars[symbol]
+        except KeyError:
+            raise SourceError(f"no bars for symbol {symbol!r}; available: {self.symbols[:10]}") from None
+        return _slice(bars, start, end)
+
+
+def read_csv_bars(path: str | Path, session="us_equity") -> Bars:
+    """Read a bar CSV with header ``timestamp|date,open,high,low,close,volume[,...]``.
+
+    ``timestamp`` is ISO 8601 with a UTC offset (or integer UTC nanoseconds);
+    a ``date`` column (daily bars) is labelled by the session open of that
+    day in the session's time zone. Extra columns are ignored.
+    """
+    p = Path(path)
+    try:
+        fh = p.open(newline="")
+    except OSError as exc:
+        raise SourceError(f"cannot read {str(p)!r}: {exc.strerror}") from None
+    with fh:
+        reader = csv.reader(fh)
+        try:
+            header = [h.strip().lower() for h in next(reader)]
+        except StopIteration:
+            raise SourceError(f"{p}: empty file") from None
+        time_col = "timestamp" if "timestamp" in header else "date" if "date" in header else None
+        missing = [c for c in ("open", "high", "low", "close", "volume") if c not in header]
+        if time_col is None or missing:
+            raise SourceError(f"{p}: header must have timestamp or date, open, high, low, close, volume; got {header}")
+        idx = [header.index(c) for c in (time_col, "open", "high", "low", "close", "volume")]
+        rows = [r for r in reader if r]
+    s = get_session(session)
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(s.timezone)
+    ts = np.empty(len(rows), dtype=np.int64)
+    vals = np.empty((len(rows), 5))
+    for n, r in enumerate(rows):
+        try:
+            t = r[idx[0]].strip()
+            if time_col == "date":
+                d = date.fromisoformat(t)
+                ts[n] = to_ns(datetime.combine(d, s.open, tzinfo=tz))
+            elif t.lstrip("-").isdigit():
+                ts[n] = int(t)
+            else:
+                dt = datetime.fromisoformat(t)
+                if dt.tzinfo is None:
+                    raise ValueError(f"timestamp {t!r} has no UTC offset")
+                ts[n] = to_ns(dt)
+            vals[n] = [float(r[i]) for i in idx[1:]]
+        except (ValueError, IndexError) as exc:
+            raise SourceError(f"{p}, line {n + 2}: {exc}") from None
+    return Bars(ts, *(np.ascontiguousarray(vals[:, k]) for k in range(5)))
+
+
+class CsvSource:
+    """One CSV file per symbol: ``<directory>/<symbol>.csv``, or an explicit ``files`` map.
+
+    Each file holds one interval of bars (``interval``, one-minute by default)
+    in the layout read by :func:`read_csv_bars`.
+    """
+
+    def __init__(self, directory: str | Path | None = None, files: Mapping[str, str | Path] | None = None,
+                 interval: str = "1m", session="us_equity"):
+        parse_interval(interval)
+        self.intervals = (interval,)
+        self.directory = Path(directory) if directory is not None else None
+        self.files = {k: Path(v) for k, v in (files or {}).items()}
+        self.session = session
+        self._cache: dict[str, Bars] = {}
+
+    @property
+    def symbols(self) -> list[str]:
+        found = set(self.files)
+        if self.directory is not None and self.directory.is_dir():
+            found |= {p.stem for p in self.directory.glob("*.csv")}
+        return sorted(found)
+
+    def path(self, symbol: str) -> Path:
+        if symbol in self.files:
+            return self.files[symbol]
+        if self.directory is not None:
+            p = self.directory / f"{symbol}.csv"
+            if p.exists():
+                return p
+        raise SourceError(f"no CSV file for symbol {symbol!r}; available: {self.symbols[:10]}")
+
+    def load_bars(self, symbol: str, interval: str = "1m", start=None, end=None) -> Bars:
+        _check_interval(self, interval)
+        if symbol not in self._cache:
+            self._cache[symbol] = read_csv_bars(self.path(symbol), self.session)
+        return _slice(self._cache[symbol], start, end)
+
+
+class ParquetSource:
+    """One Parquet file (or dataset directory) per symbol: ``<directory>/<symbol>.parquet``.
+
+    Columns ``timestamp`` (int64 UTC ns or a timestamp type), ``open``,
+    ``high``, ``low``, ``close``, ``volume``. ``start``/``end`` are pushed
+    down to the reader as row filters.
+    """
+
+    def __init__(self, directory: str | Path, interval: str = "1m"):
+        parse_interval(interval)
+        self.intervals = (interval,)
+        self.directory = Path(directory)
+
+    @property
+    def symbols(self) -> list[str]:
+        if not self.directory.is_dir():
+            return []
+        return sorted(p.name.removesuffix(".parquet") for p in self.directory.iterdir() if p.name.endswith(".parquet"))
+
+    def path(self, symbol: str) -> Path:
+        p = self.directory / f"{symbol}.parquet"
+        if not p.exists():
+            raise SourceError(f"no Parquet data for symbol {symbol!r} in {self.directory}; "
+                              f"available: {self.symbols[:10]}")
+        return p
+
+    def load_bars(self, symbol: str, interval: str = "1m", start=None, end=None) -> Bars:
+        import pyarrow.dataset as ds
+
+        _check_interval(self, interval)
+        p = self.path(symbol)
+        try:
+            dataset = ds.dataset(str(p), format="parquet")
+            ts_field = dataset.schema.field("timestamp")
+            flt = None
+            lo, hi = _bound(start), _bound(end)
+            import pyarrow as pa
+
+            def scalar(v):
+                return pa.scalar(v, type=pa.int64()).cast(ts_field.type)
+
+            if lo is not None:
+                flt = ds.field("timestamp") >= scalar(lo)
+            if hi is not None:
+                cond = ds.field("timestamp") < scalar(hi)
+                flt = cond if flt is None else flt & cond
+            table = dataset.to_table(columns=list(COLUMNS), filter=flt)
+        except (OSError, KeyError, ValueError) as exc:
+            raise SourceError(f"{p}: cannot read bars ({exc})") from None
+        tcol = table.column("timestamp")
+        import pyarrow as pa
+
+        if pa.types.is_timestamp(tcol.type):
+            tcol = tcol.cast(pa.timestamp("ns", tz=tcol.type.tz)).cast(pa.int64())
+        ts = np.ascontiguousarray(tcol.to_numpy(), dtype=np.int64)
+        cols = [np.ascontiguousarray(table.column(c).to_numpy(), dtype=np.float64) for c in COLUMNS[1:]]
+        order = np.argsort(ts, kind="stable")
+        if ts.size and not (order == np.arange(ts.size)).all():
+            ts = ts[order]
+            cols = [c[order] for c in cols]
+        return Bars(ts, *cols)
+
+
+def write_parquet_bars(path: str | Path, bars: Bars) -> None:
+    """Write bars to a Parquet file with the columns :class:`ParquetSource` reads."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    b = as_bars(bars)
+    table = pa.table({name: col for name, col in zip(COLUMNS, b)})
+    pq.write_table(table, str(path))
