@@ -178,7 +178,7 @@ def utc_offset(trans, offs, ts):
     return offs[np.searchsorted(trans, ts, side="right") - 1]
 
 
-@jit(UniTuple(i8, 2)(i8, i8, i8, i8, i8, i8))
+@jit(UniTuple(i8, 2)(i8, i8, i8, i8, i8, i8), inline=True)
 def bucket_bounds(ts, off, minutes, open_min, close_min, extended):
     """Bucket ``(open, end)`` in UTC ns of a base bar at ``ts``; ``(-1, -1)`` outside the session.
 
@@ -221,52 +221,70 @@ def bucket_of(ts, minutes, trans, offs, open_min, close_min, extended):
     return bucket_bounds(ts, utc_offset(trans, offs, ts), minutes, open_min, close_min, extended)[0]
 
 
-@jit(i8(F1, i8, i8, i8, f8, f8, f8, f8, f8, F1))
+@jit(i8(F1, i8, i8, i8, f8, f8, f8, f8, f8, F1), inline=True)
 def agg_add(row, start, end, ts, o, h, l, c, v, out):
     """Add one base bar, whose bucket is ``[start, end)``, to an aggregation row.
 
     Returns how many derived bars were completed (0, 1 or 2) and writes them
     to ``out`` as consecutive ``[start, open, high, low, close, volume]``
     groups: first a bar closed by a gap (the new base bar belongs to a later
-    bucket), then a bar completed by this base bar (its last minute).
+    bucket), then a bar completed by this base bar (its last minute). Same
+    rules as :func:`aggregate_into`, which runs them over whole arrays.
     """
+    rs = row[A_START]
+    re_ = row[A_END]
+    ro = row[A_OPEN]
+    rh = row[A_HIGH]
+    rl = row[A_LOW]
+    rc = row[A_CLOSE]
+    rv = row[A_VOLUME]
+    rn = row[A_COUNT]
     k = 0
-    if row[A_COUNT] > 0.0 and float(start) != row[A_START]:
-        out[0] = row[A_START]
-        out[1] = row[A_OPEN]
-        out[2] = row[A_HIGH]
-        out[3] = row[A_LOW]
-        out[4] = row[A_CLOSE]
-        out[5] = row[A_VOLUME]
-        row[A_COUNT] = 0.0
+    fs = float(start)
+    if rn > 0.0 and fs != rs:
+        out[0] = rs
+        out[1] = ro
+        out[2] = rh
+        out[3] = rl
+        out[4] = rc
+        out[5] = rv
         k = 1
-    if row[A_COUNT] == 0.0:
-        row[A_START] = float(start)
-        row[A_END] = float(end)
-        row[A_OPEN] = o
-        row[A_HIGH] = h
-        row[A_LOW] = l
-        row[A_CLOSE] = c
-        row[A_VOLUME] = v
-        row[A_COUNT] = 1.0
+        rn = 0.0
+    if rn == 0.0:
+        rs = fs
+        re_ = float(end)
+        ro = o
+        rh = h
+        rl = l
+        rc = c
+        rv = v
+        rn = 1.0
     else:
-        if h > row[A_HIGH]:
-            row[A_HIGH] = h
-        if l < row[A_LOW]:
-            row[A_LOW] = l
-        row[A_CLOSE] = c
-        row[A_VOLUME] += v
-        row[A_COUNT] += 1.0
-    if float(ts + NS_PER_MINUTE) >= row[A_END]:
+        if h > rh:
+            rh = h
+        if l < rl:
+            rl = l
+        rc = c
+        rv += v
+        rn += 1.0
+    if float(ts + NS_PER_MINUTE) >= re_:
         j = 6 * k
-        out[j] = row[A_START]
-        out[j + 1] = row[A_OPEN]
-        out[j + 2] = row[A_HIGH]
-        out[j + 3] = row[A_LOW]
-        out[j + 4] = row[A_CLOSE]
-        out[j + 5] = row[A_VOLUME]
-        row[A_COUNT] = 0.0
+        out[j] = rs
+        out[j + 1] = ro
+        out[j + 2] = rh
+        out[j + 3] = rl
+        out[j + 4] = rc
+        out[j + 5] = rv
         k += 1
+        rn = 0.0
+    row[A_START] = rs
+    row[A_END] = re_
+    row[A_OPEN] = ro
+    row[A_HIGH] = rh
+    row[A_LOW] = rl
+    row[A_CLOSE] = rc
+    row[A_VOLUME] = rv
+    row[A_COUNT] = rn
     return k
 
 
@@ -294,23 +312,160 @@ def agg_flush(row, out):
     return 1
 
 
-@jit(i8(I1, F1, F1, F1, F1, F1, i8, I1, I1, i8, i8, i8, F2))
-def _aggregate(ts, o, h, l, c, v, minutes, trans, offs, open_min, close_min, extended, out):
-    row = np.zeros(A_WIDTH)
-    buf = np.empty(12)
+@jit(i8(F1, I1, F1, F1, F1, F1, F1, i8, I1, I1, i8, i8, i8, F2, i8))
+def aggregate_into(row, ts, o, h, l, c, v, minutes, trans, offs, open_min, close_min, extended, out, flush):
+    """Run base bars through an aggregation row; write completed bars to ``out``; return their count.
+
+    The same bars as feeding :func:`agg_add` bar by bar (the live path), but
+    with the forming bar held in locals: ``row`` is read at the start and
+    written back at the end, so a long history can be aggregated in chunks
+    with the same result as in one piece. With ``flush`` the forming bar is
+    emitted at the end (end of data). ``out`` needs ``len(ts) + 1`` rows of
+    ``[open time, o, h, l, c, v]``.
+    """
+    rs = row[A_START]
+    re_ = row[A_END]
+    ro = row[A_OPEN]
+    rh = row[A_HIGH]
+    rl = row[A_LOW]
+    rc = row[A_CLOSE]
+    rv = row[A_VOLUME]
+    rn = row[A_COUNT]
     n = 0
-    for i in range(ts.shape[0]):
-        k = agg_step(row, ts[i], minutes, trans, offs, open_min, close_min, extended,
-                     o[i], h[i], l[i], c[i], v[i], buf)
-        for j in range(max(k, 0)):
-            for f in range(6):
-                out[n, f] = buf[6 * j + f]
+    m = ts.shape[0]
+    k = np.searchsorted(trans, ts[0], side="right") - 1 if m else 0
+    nxt = trans[k + 1] if (m and k + 1 < trans.shape[0]) else (ts[m - 1] + 1 if m else 0)
+    off = offs[k]
+    # The bucket (and, for one-minute bars, the session window) of the last
+    # bar is cached: consecutive bars mostly fall in it, and computing it
+    # costs integer divisions.
+    cur_s = 0
+    cur_e = 0
+    day_s = 0
+    day_e = 0
+    for i in range(m):
+        t = ts[i]
+        if t >= nxt:
+            # Crossed a UTC-offset change (or went past the table): look up again.
+            k = np.searchsorted(trans, t, side="right") - 1
+            off = offs[k]
+            nxt = trans[k + 1] if k + 1 < trans.shape[0] else t + NS_PER_DAY * 366 * 1000
+            cur_e = 0
+            day_e = 0
+        if minutes == 1:
+            if not (day_s <= t < day_e):
+                day_s, day_e = bucket_bounds(t, off, 1440, open_min, close_min, extended)
+                if day_s < 0:
+                    day_e = 0
+                    continue
+                if day_s > t:  # extended-hours day labelled by its open: the window is the local day
+                    day_s = t - (t + off) % NS_PER_DAY
+            start = t - t % NS_PER_MINUTE
+            end = start + NS_PER_MINUTE
+        elif cur_s <= t < cur_e:
+            start = cur_s
+            end = cur_e
+        else:
+            start, end = bucket_bounds(t, off, minutes, open_min, close_min, extended)
+            if start < 0:
+                continue
+            cur_s = start
+            cur_e = end
+        fs = float(start)
+        if rn > 0.0 and fs != rs:
+            # A later bucket began: the forming bar closed at a gap.
+            out[n, 0] = rs
+            out[n, 1] = ro
+            out[n, 2] = rh
+            out[n, 3] = rl
+            out[n, 4] = rc
+            out[n, 5] = rv
             n += 1
-    if agg_flush(row, buf) == 1:
-        for f in range(6):
-            out[n, f] = buf[f]
+            rn = 0.0
+        if rn == 0.0:
+            rs = fs
+            re_ = float(end)
+            ro = o[i]
+            rh = h[i]
+            rl = l[i]
+            rc = c[i]
+            rv = v[i]
+            rn = 1.0
+        else:
+            if h[i] > rh:
+                rh = h[i]
+            if l[i] < rl:
+                rl = l[i]
+            rc = c[i]
+            rv += v[i]
+            rn += 1.0
+        if float(t + NS_PER_MINUTE) >= re_:
+            out[n, 0] = rs
+            out[n, 1] = ro
+            out[n, 2] = rh
+            out[n, 3] = rl
+            out[n, 4] = rc
+            out[n, 5] = rv
+            n += 1
+            rn = 0.0
+    if flush != 0 and rn > 0.0:
+        out[n, 0] = rs
+        out[n, 1] = ro
+        out[n, 2] = rh
+        out[n, 3] = rl
+        out[n, 4] = rc
+        out[n, 5] = rv
         n += 1
+        rn = 0.0
+    row[A_START] = rs
+    row[A_END] = re_
+    row[A_OPEN] = ro
+    row[A_HIGH] = rh
+    row[A_LOW] = rl
+    row[A_CLOSE] = rc
+    row[A_VOLUME] = rv
+    row[A_COUNT] = rn
     return n
+
+
+class Aggregator:
+    """Stateful aggregation of one-minute bars into one interval, chunk by chunk.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ts = np.arange(10, dtype=np.int64) * 60_000_000_000
+    >>> px = np.arange(10.0)
+    >>> agg = Aggregator("5m", "24x7")
+    >>> [agg.push(ts[i:i + 3], px[i:i + 3], px[i:i + 3], px[i:i + 3], px[i:i + 3], px[i:i + 3]).close.tolist()
+    ...  for i in (0, 3, 6, 9)]
+    [[], [4.0], [], [9.0]]
+    """
+
+    def __init__(self, interval: str, session="us_equity"):
+        self.interval = interval
+        self.minutes = parse_interval(interval)
+        self.session = get_session(session)
+        self.trans, self.offs = offset_table(self.session.timezone)
+        self.row = np.zeros(A_WIDTH)
+
+    def _run(self, ts, cols, flush: bool) -> "AggregatedBars":
+        s = self.session
+        out = np.empty((ts.shape[0] + 1, 6))
+        n = aggregate_into(self.row, ts, *cols, self.minutes, self.trans, self.offs, s.open_minute,
+                           s.close_minute, 1 if s.extended_hours else 0, out, 1 if flush else 0)
+        out = out[:n]
+        return AggregatedBars(out[:, 0].astype(np.int64), *(np.ascontiguousarray(out[:, f]) for f in range(1, 6)))
+
+    def push(self, timestamps, open, high, low, close, volume) -> "AggregatedBars":
+        """Add base bars; return the bars they completed."""
+        ts = np.ascontiguousarray(timestamps, dtype=np.int64)
+        cols = [np.ascontiguousarray(a, dtype=np.float64) for a in (open, high, low, close, volume)]
+        return self._run(ts, cols, False)
+
+    def flush(self) -> "AggregatedBars":
+        """End of data: return the forming bar, if any."""
+        return self._run(np.zeros(0, dtype=np.int64), [np.zeros(0)] * 5, True)
 
 
 def bucket_of_day(ts: int, session="us_equity") -> int:
@@ -370,9 +525,4 @@ def aggregate_bars(timestamps, open, high, low, close, volume, interval: str, se
     if ts.size > 1 and not (np.diff(ts) > 0).all():
         i = int(np.argmin(np.diff(ts) > 0)) + 1
         raise ValueError(f"aggregate_bars: timestamps must increase; timestamps[{i}] <= timestamps[{i - 1}]")
-    trans, offs = offset_table(s.timezone)
-    out = np.empty((ts.size + 1, 6))
-    n = _aggregate(ts, *cols, minutes, trans, offs, s.open_minute, s.close_minute,
-                   1 if s.extended_hours else 0, out)
-    out = out[:n]
-    return AggregatedBars(out[:, 0].astype(np.int64), *(np.ascontiguousarray(out[:, f]) for f in range(1, 6)))
+    return Aggregator(interval, s)._run(ts, cols, True)

@@ -1,0 +1,356 @@
+"""Whole-history runs: every configured indicator over years of one-minute bars.
+
+:func:`run` reads each symbol's one-minute bars from a source in chunks,
+aggregates the configured intervals with the same compiled code as the live
+coordinator, runs every indicator through its batch driver (the same step as
+streaming, so the values equal a live session's bit for bit) and appends
+each chunk's rows to one Parquet file per symbol and interval. State carries
+across chunks, so memory stays bounded however long the history is, and the
+result equals a single in-memory run exactly.
+
+Symbols are independent jobs: ``workers > 1`` runs them in local processes,
+``scheduler`` on a Dask cluster. :func:`replay` instead feeds history bar by
+bar through a :class:`~ringta.coordinator.SessionCoordinator` and calls a
+strategy at every bar close, for backtests.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Sequence
+
+import numpy as np
+
+from .coordinator.bar import FIELDS, Bars, BarError, bar_error
+from .coordinator.config import IndicatorConfig, SessionConfig
+from .coordinator.intervals import Aggregator, interval_sort_key
+from .kernels._spec import run_batch
+
+logger = logging.getLogger("ringta")
+
+DEFAULT_CHUNK = 1_000_000
+
+
+def output_columns(config: IndicatorConfig) -> list[str]:
+    """Column names of an indicator in a run's output: its key, or ``key.field`` per output."""
+    outs = config.spec.outputs
+    return [config.key] if len(outs) == 1 else [f"{config.key}.{o}" for o in outs]
+
+
+def iter_chunks(source, symbol: str, interval: str, start=None, end=None, chunk: int = DEFAULT_CHUNK) -> Iterator[Bars]:
+    """Bars of ``symbol`` in chunks of at most ``chunk`` rows (the source's own iterator if it has one)."""
+    if hasattr(source, "iter_bars"):
+        yield from source.iter_bars(symbol, interval, start=start, end=end, chunk=chunk)
+        return
+    bars = source.load_bars(symbol, interval, start=start, end=end)
+    for i in range(0, max(bars.n, 1), chunk):
+        part = Bars(*(c[i : i + chunk] for c in bars))
+        if part.n:
+            yield part
+
+
+@dataclass
+class SymbolResult:
+    symbol: str
+    bars: int = 0
+    seconds: float = 0.0
+    files: dict = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass
+class RunSummary:
+    """What a run did: per-symbol results and overall throughput."""
+
+    results: list[SymbolResult]
+    seconds: float
+
+    @property
+    def bars(self) -> int:
+        return sum(r.bars for r in self.results)
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.results)
+
+    @property
+    def failed(self) -> list[SymbolResult]:
+        return [r for r in self.results if not r.ok]
+
+    def describe(self) -> str:
+        rate = self.bars / self.seconds if self.seconds > 0 else float("nan")
+        lines = [f"symbols: {len(self.results)} ({len(self.failed)} failed), bars: {self.bars:,}, "
+                 f"seconds: {self.seconds:.2f}, bars/s: {rate:,.0f}"]
+        for r in self.failed:
+            lines.append(f"  FAILED {r.symbol}: {r.error}")
+        return "\n".join(lines)
+
+
+class _Writer:
+    """Appends row groups to one Parquet file per interval, created on first write."""
+
+    def __init__(self, out_dir: Path | None, symbol: str):
+        self.dir = None if out_dir is None else Path(out_dir) / symbol
+        self.writers: dict = {}
+        self.collected: dict[str, list[dict]] = {}
+
+    def write(self, interval: str, columns: dict) -> None:
+        if self.dir is None:
+            self.collected.setdefault(interval, []).append(columns)
+            return
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.table(columns)
+        w = self.writers.get(interval)
+        if w is None:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            path = self.dir / f"{interval}.parquet"
+            w = self.writers[interval] = (pq.ParquetWriter(str(path) + ".tmp", table.schema), path)
+        w[0].write_table(table)
+
+    def close(self, ok: bool) -> dict:
+        files = {}
+        for iv, (w, path) in self.writers.items():
+            w.close()
+            tmp = Path(str(path) + ".tmp")
+            if ok:
+                os.replace(tmp, path)  # a crash never leaves a half-written file under the final name
+                files[iv] = str(path)
+            else:
+                tmp.unlink(missing_ok=True)
+        return files
+
+
+def _validate_chunk(symbol: str, bars: Bars, last_ts: int | None, skip: bool) -> tuple[Bars, int]:
+    vals = bars.values
+    bad = ~np.isfinite(vals).all(axis=1) | (vals[:, 4] < 0) \
+        | (vals[:, 1] < np.maximum(vals[:, 0], vals[:, 3])) | (vals[:, 2] > np.minimum(vals[:, 0], vals[:, 3]))
+    ts = bars.timestamp
+    prev = np.concatenate(([np.iinfo(np.int64).min if last_ts is None else last_ts], ts[:-1]))
+    bad |= ts <= prev
+    if not bad.any():
+        return bars, 0
+    if not skip:
+        i = int(np.argmax(bad))
+        from .coordinator._core import check_bar
+
+        code = check_bar(*vals[i])
+        raise bar_error(code if code >= 0 else 8, symbol, int(ts[i]), tuple(vals[i].tolist()), int(prev[i]))
+    good = ~bad
+    # A skipped bar must not make the next one look out of order: keep the
+    # running maximum of accepted timestamps.
+    kept_ts = ts[good]
+    order_ok = np.concatenate(([True], np.diff(kept_ts) > 0)) if kept_ts.size else kept_ts.astype(bool)
+    idx = np.flatnonzero(good)[order_ok]
+    return Bars(*(np.ascontiguousarray(c[idx]) for c in bars)), int(ts.size - idx.size)
+
+
+def run_symbol(config: SessionConfig, source, symbol: str, out_dir: str | Path | None = None, start=None, end=None,
+               chunk: int = DEFAULT_CHUNK) -> SymbolResult:
+    """Compute every configured indicator for one symbol over its whole history.
+
+    Returns a :class:`SymbolResult`; with ``out_dir=None`` the columns are
+    kept in memory instead (``result.files`` then maps interval -> columns).
+    """
+    t0 = time.perf_counter()
+    result = SymbolResult(symbol)
+    configs = config.indicator_configs()
+    intervals = config.intervals()
+    aggs = {iv: Aggregator(iv, config.session) for iv in intervals}
+    blocks = {c.key: c.spec.make_block(**c.resolved_params) for c in configs}
+    by_iv = {iv: [c for c in configs if c.interval == iv] for iv in intervals}
+    writer = _Writer(out_dir, symbol)
+    skip = config.bad_bar_policy == "skip"
+    last_ts = None
+    ok = False
+    try:
+        chunks = iter_chunks(source, symbol, config.base_interval, start, end, chunk)
+        done = False
+        while not done:
+            part = next(chunks, None)
+            done = part is None
+            if part is not None:
+                part, _ = _validate_chunk(symbol, part, last_ts, skip)
+                if part.n:
+                    last_ts = int(part.timestamp[-1])
+                result.bars += part.n
+            for iv in intervals:
+                agg = aggs[iv]
+                bars = agg.flush() if done else agg.push(*part)
+                if bars.timestamp.size == 0:
+                    continue
+                cols = {"timestamp": bars.timestamp}
+                cols.update({f: getattr(bars, f) for f in FIELDS})
+                for c in by_iv[iv]:
+                    ins = {n: getattr(bars, c.source if len(c.spec.inputs) == 1 else n) for n in c.spec.inputs}
+                    outs = run_batch(c.spec, f"{symbol} {c.key}", blocks[c.key], ins)
+                    for name, arr in zip(output_columns(c), outs):
+                        cols[name] = arr
+                writer.write(iv, cols)
+        ok = True
+    except Exception as exc:  # one symbol's failure must not stop the others
+        result.error = f"{type(exc).__name__}: {exc}"
+        logger.debug("%s failed:\n%s", symbol, traceback.format_exc())
+    finally:
+        files = writer.close(ok)
+    if out_dir is None and ok:
+        result.files = {iv: {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+                        for iv, parts in writer.collected.items()}
+    else:
+        result.files = files
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+class _Progress:
+    def __init__(self, total: int, quiet: bool):
+        self.total = total
+        self.done = 0
+        self.bars = 0
+        self.t0 = time.perf_counter()
+        self.show = not quiet and sys.stderr.isatty()
+
+    def update(self, r: SymbolResult) -> None:
+        self.done += 1
+        self.bars += r.bars
+        if not self.show:
+            return
+        el = time.perf_counter() - self.t0
+        rate = self.bars / el if el > 0 else 0.0
+        left = el / self.done * (self.total - self.done)
+        width = 30
+        fill = int(width * self.done / max(self.total, 1))
+        sys.stderr.write(f"\r[{'#' * fill}{'.' * (width - fill)}] {self.done}/{self.total} symbols "
+                         f"{rate:,.0f} bars/s, {left:,.0f}s left ")
+        sys.stderr.flush()
+        if self.done == self.total:
+            sys.stderr.write("\n")
+
+
+def _warm_cache() -> None:
+    """Compile (or load from the on-disk cache) every kernel once, before workers start."""
+    from .data.synthetic import generate_minute_bars
+
+    cfg = SessionConfig.from_dict({"session_data_config": {"indicators": {"session": [
+        {"name": n} for n in ("sma", "ema", "rsi", "macd", "bbands", "obv")]}}})
+    from .data.sources import MemorySource
+
+    run_symbol(cfg, MemorySource({"_": generate_minute_bars(days=1)}), "_", None)
+
+
+def run(config: SessionConfig | str, source, out: str | Path | None, symbols: Sequence[str] | None = None,
+        start=None, end=None, workers: int = 1, scheduler: str | None = None, chunk: int = DEFAULT_CHUNK,
+        quiet: bool = False) -> RunSummary:
+    """Run every configured indicator over every symbol's history; write Parquet to ``out``.
+
+    Parameters
+    ----------
+    config : SessionConfig or path
+    source : bar source (``load_bars``; ``iter_bars`` for chunked reading)
+    out : output directory (``<out>/<symbol>/<interval>.parquet``), or None to keep columns in memory
+    symbols : symbols to run (default: ``config.symbols`` or all the source has)
+    workers : local processes (1 = in this process)
+    scheduler : Dask scheduler address, or ``"local"`` for a ``LocalCluster``
+    chunk : one-minute bars read per chunk
+    """
+    if not isinstance(config, SessionConfig):
+        config = SessionConfig.from_file(config)
+    if symbols is None:
+        symbols = list(config.symbols) or list(getattr(source, "symbols", []))
+    if not symbols:
+        raise ValueError("no symbols to run: pass symbols, list them in the config, or use a source with symbols")
+    t0 = time.perf_counter()
+    progress = _Progress(len(symbols), quiet)
+    results: list[SymbolResult] = []
+    if scheduler is not None:
+        results = _run_dask(config, source, out, symbols, start, end, chunk, scheduler, progress)
+    elif workers > 1 and len(symbols) > 1:
+        import concurrent.futures as cf
+        import multiprocessing as mp
+
+        _warm_cache()
+        ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+        with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            futs = {pool.submit(run_symbol, config, source, s, out, start, end, chunk): s for s in symbols}
+            by_symbol = {}
+            for f in cf.as_completed(futs):
+                r = f.result()
+                by_symbol[r.symbol] = r
+                progress.update(r)
+            results = [by_symbol[s] for s in symbols]
+    else:
+        for s in symbols:
+            r = run_symbol(config, source, s, out, start, end, chunk)
+            results.append(r)
+            progress.update(r)
+    return RunSummary(results, time.perf_counter() - t0)
+
+
+def _run_dask(config, source, out, symbols, start, end, chunk, scheduler, progress) -> list[SymbolResult]:
+    try:
+        from dask.distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise RuntimeError("Dask runs need the dask extra: pip install 'ringta[dask]'") from None
+    _warm_cache()
+    cluster = None
+    if scheduler == "local":
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                               dashboard_address=None)
+        client = Client(cluster)
+    else:
+        client = Client(scheduler)
+    try:
+        futs = [client.submit(run_symbol, config, source, s, out, start, end, chunk, pure=False) for s in symbols]
+        by_symbol = {}
+        for f in as_completed(futs):
+            r = f.result()
+            by_symbol[r.symbol] = r
+            progress.update(r)
+        return [by_symbol[s] for s in symbols]
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def replay(config: SessionConfig | str, source, strategy, symbols: Sequence[str] | None = None, start=None, end=None):
+    """Backtest: feed history bar by bar through a SessionCoordinator, calling the strategy at every bar close.
+
+    ``strategy`` has ``on_bar(symbol, interval, bar, indicators)`` (the
+    integration guide's AnalysisEngine); ``indicators`` maps the symbol's
+    indicator keys on that interval to their values. Bars of all symbols are
+    merged by timestamp. Returns the coordinator at the end.
+    """
+    from .coordinator import SessionCoordinator
+
+    if not isinstance(config, SessionConfig):
+        config = SessionConfig.from_file(config)
+    if symbols is None:
+        symbols = list(config.symbols) or list(getattr(source, "symbols", []))
+    sc = SessionCoordinator(config, data_source=source)
+    for s in symbols:
+        sc.register_symbol(s)
+    sc.subscribe(strategy.on_bar)
+    data = {s: source.load_bars(s, config.base_interval, start=start, end=end) for s in symbols}
+    ts_all = np.unique(np.concatenate([d.timestamp for d in data.values()])) if data else np.zeros(0, np.int64)
+    pos = {s: 0 for s in symbols}
+    for t in ts_all.tolist():
+        for s in symbols:
+            d = data[s]
+            i = pos[s]
+            if i < d.n and d.timestamp[i] == t:
+                sc.on_bar(s, (t, d.open[i], d.high[i], d.low[i], d.close[i], d.volume[i]))
+                pos[s] = i + 1
+    sc.end_session()
+    return sc
