@@ -124,6 +124,38 @@ def run_batch(spec: KernelSpec, owner: str, blk: np.ndarray, series: dict) -> tu
     return outs
 
 
+_TEMPLATES: dict = {}
+
+
+def batch_call(spec: KernelSpec, owner: str, params: dict, series: dict) -> tuple:
+    """The public batch functions' path: validated fresh block, inputs, driver, outputs.
+
+    Validation and block construction are cached per parameter set, so a
+    call on a short array costs little more than the compiled loop.
+    """
+    vals = tuple(params.values())
+    key = (spec.name, vals)
+    tmpl = _TEMPLATES.get(key)
+    if tmpl is None or True in vals or False in vals:  # True == 1: never let a bool hit an int's entry
+        tmpl = spec.make_block(**spec.validate(owner, **params))
+        if len(_TEMPLATES) < 4096:
+            _TEMPLATES[key] = tmpl
+    arrays = []
+    n = -1
+    for name, v in series.items():
+        if type(v) is not np.ndarray or v.dtype != np.float64 or v.ndim != 1 or not v.flags.c_contiguous:
+            v = as_series(name, v, owner)
+        if n >= 0 and v.shape[0] != n:
+            as_inputs(owner, **series)  # raises with every length named
+        n = v.shape[0]
+        arrays.append(v)
+    outs = tuple(np.empty(n) for _ in spec.outputs)
+    bad = spec.batch_driver(tmpl.copy(), *arrays, *outs)
+    if bad >= 0:
+        raise_bad_input(owner, list(series), arrays, bad)
+    return outs
+
+
 def as_series(name: str, values: Any, owner: str) -> np.ndarray:
     """Convert one input series to a C-contiguous float64 1-D array, once."""
     try:

@@ -30,7 +30,7 @@ import numpy as np
 
 from ._jit import F1, F2, I1, T3, f8, i8, jit, void
 from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, anchor_cycles, check_rows, refill_ring, window_sqdev, window_sum
-from ._spec import KernelSpec, Param, StreamingIndicator, run_batch
+from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
 from .sma import _sma_step
 
 BB_PERIOD = H_SIZE
@@ -293,8 +293,7 @@ def bbands(close, period: int = 20, num_std: float = 2.0) -> BBandsResult:
     >>> up.tolist(), mid.tolist(), lo.tolist()
     ([nan, 4.0, 4.0, 4.0], [nan, 2.0, 2.0, 2.0], [nan, 0.0, 0.0, 0.0])
     """
-    prm = SPEC.validate("bbands", period=period, num_std=num_std)
-    return BBandsResult(*run_batch(SPEC, "bbands", make_block(**prm), {"close": close}))
+    return BBandsResult(*batch_call(SPEC, "bbands", {"period": period, "num_std": num_std}, {"close": close}))
 
 
 _new = tuple.__new__

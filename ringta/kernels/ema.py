@@ -28,7 +28,7 @@ import numpy as np
 
 from ._jit import F1, F2, I1, f8, i8, jit, void
 from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows
-from ._spec import KernelSpec, Param, StreamingIndicator, run_batch
+from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
 
 EMA_PERIOD = H_SIZE
 EMA_ALPHA = H_SIZE + 1
@@ -172,8 +172,7 @@ def ema(close, period: int = 30, seed: str = "sma") -> np.ndarray:
     >>> ringta.ema([1.0, 2.0, 3.0, 4.0], period=3).round(6).tolist()
     [nan, nan, 2.0, 3.0]
     """
-    prm = SPEC.validate("ema", period=period, seed=seed)
-    return run_batch(SPEC, "ema", make_block(**prm), {"close": close})[0]
+    return batch_call(SPEC, "ema", {"period": period, "seed": seed}, {"close": close})[0]
 
 
 class EMA(StreamingIndicator):

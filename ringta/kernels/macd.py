@@ -30,7 +30,7 @@ import numpy as np
 
 from ._jit import F1, F2, I1, T3, f8, i8, jit, void
 from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows, ring_sum_chrono
-from ._spec import KernelSpec, Param, StreamingIndicator, run_batch
+from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
 from .ema import SEEDS, _ema_step
 
 MACD_FAST = H_SIZE
@@ -268,9 +268,8 @@ def macd(close, fast_period: int = 12, slow_period: int = 26, signal_period: int
     >>> int(np.isnan(res.macd).sum()), round(float(res.macd[-1]), 6)
     (33, 7.0)
     """
-    prm = SPEC.validate("macd", fast_period=fast_period, slow_period=slow_period,
-                        signal_period=signal_period, seed=seed)
-    return MacdResult(*run_batch(SPEC, "macd", make_block(**prm), {"close": close}))
+    prm = {"fast_period": fast_period, "slow_period": slow_period, "signal_period": signal_period, "seed": seed}
+    return MacdResult(*batch_call(SPEC, "macd", prm, {"close": close}))
 
 
 _new = tuple.__new__

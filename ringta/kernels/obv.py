@@ -22,7 +22,7 @@ import numpy as np
 
 from ._jit import F1, F2, I1, f8, i8, jit, void
 from ._ring import H_COUNT, H_SIZE, check_rows
-from ._spec import KernelSpec, StreamingIndicator, run_batch
+from ._spec import KernelSpec, StreamingIndicator, batch_call
 
 OBV_PREV = H_SIZE
 OBV_VALUE = H_SIZE + 1
@@ -131,8 +131,7 @@ def obv(close, volume) -> np.ndarray:
     >>> ringta.obv([10.0, 11.0, 10.5, 10.5], [100.0, 50.0, 30.0, 20.0]).tolist()
     [100.0, 150.0, 120.0, 120.0]
     """
-    SPEC.validate("obv")
-    return run_batch(SPEC, "obv", make_block(), {"close": close, "volume": volume})[0]
+    return batch_call(SPEC, "obv", {}, {"close": close, "volume": volume})[0]
 
 
 class OBV(StreamingIndicator):

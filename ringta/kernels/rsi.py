@@ -26,7 +26,7 @@ import numpy as np
 
 from ._jit import F1, F2, I1, f8, i8, jit, void
 from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows
-from ._spec import KernelSpec, Param, StreamingIndicator, run_batch
+from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
 
 RSI_PERIOD = H_SIZE
 RSI_DECAY = H_SIZE + 1  # (period - 1) / period
@@ -190,8 +190,7 @@ def rsi(close, period: int = 14) -> np.ndarray:
     >>> ringta.rsi([1.0, 2.0, 1.0, 2.0, 3.0], period=2).round(4).tolist()
     [nan, nan, 50.0, 75.0, 87.5]
     """
-    prm = SPEC.validate("rsi", period=period)
-    return run_batch(SPEC, "rsi", make_block(**prm), {"close": close})[0]
+    return batch_call(SPEC, "rsi", {"period": period}, {"close": close})[0]
 
 
 class RSI(StreamingIndicator):

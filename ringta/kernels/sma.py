@@ -23,7 +23,7 @@ import numpy as np
 
 from ._jit import F1, F2, I1, f8, i8, jit, void
 from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, anchor_cycles, check_rows, refill_ring, seq_sum
-from ._spec import KernelSpec, Param, StreamingIndicator, run_batch
+from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
 
 SMA_PERIOD = H_SIZE
 SMA_INV = H_SIZE + 1  # 1 / period: a multiplication instead of a division per input
@@ -185,8 +185,7 @@ def sma(close, period: int = 30) -> np.ndarray:
     >>> ringta.sma([1.0, 2.0, 3.0, 4.0], period=2).tolist()
     [nan, 1.5, 2.5, 3.5]
     """
-    prm = SPEC.validate("sma", period=period)
-    return run_batch(SPEC, "sma", make_block(**prm), {"close": close})[0]
+    return batch_call(SPEC, "sma", {"period": period}, {"close": close})[0]
 
 
 class SMA(StreamingIndicator):
