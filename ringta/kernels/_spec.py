@@ -134,11 +134,15 @@ def batch_call(spec: KernelSpec, owner: str, params: dict, series: dict) -> tupl
     call on a short array costs little more than the compiled loop.
     """
     vals = tuple(params.values())
-    key = (spec.name, vals)
-    tmpl = _TEMPLATES.get(key)
-    if tmpl is None or True in vals or False in vals:  # True == 1: never let a bool hit an int's entry
+    # Types are part of the key: 14.0 == 14 and True == 1, but only ints are periods.
+    key = (spec.name, vals, tuple(map(type, vals)))
+    try:
+        tmpl = _TEMPLATES.get(key)
+    except TypeError:  # an unhashable argument: let validation name it
+        tmpl = key = None
+    if tmpl is None:
         tmpl = spec.make_block(**spec.validate(owner, **params))
-        if len(_TEMPLATES) < 4096:
+        if key is not None and len(_TEMPLATES) < 4096:
             _TEMPLATES[key] = tmpl
     arrays = []
     n = -1
