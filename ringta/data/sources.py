@@ -212,9 +212,14 @@ class ParquetSource:
             flt = None
             lo, hi = _bound(start), _bound(end)
             import pyarrow as pa
+            import pyarrow.compute  # noqa: F401 - pa.compute.cast
 
             def scalar(v):
-                return pa.scalar(v, type=pa.int64()).cast(ts_field.type)
+                if pa.types.is_timestamp(ts_field.type):
+                    # Bounds are ns; cast them to the column's unit (us, ms, s).
+                    ns = pa.scalar(v, type=pa.timestamp("ns", tz=ts_field.type.tz))
+                    return pa.compute.cast(ns, ts_field.type, safe=False)
+                return pa.scalar(v, type=ts_field.type)
 
             if lo is not None:
                 flt = ds.field("timestamp") >= scalar(lo)
