@@ -296,6 +296,14 @@ class SessionConfig(BaseModel):
     session: Session | str = "us_equity"
     session_data_config: SessionDataConfig = Field(default_factory=SessionDataConfig)
     bad_bar_policy: Literal["raise", "skip"] = "raise"
+    snapshot_every: Optional[int] = Field(None, ge=1, description="write a snapshot every N timestamps")
+    snapshot_path: Optional[str] = Field(None, description="where automatic snapshots are written")
+
+    @model_validator(mode="after")
+    def _snapshot_target(self):
+        if self.snapshot_every is not None and not self.snapshot_path:
+            raise ValueError("snapshot_every needs snapshot_path")
+        return self
 
     @field_validator("streams")
     @classmethod

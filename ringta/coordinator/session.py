@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from types import MappingProxyType
 from typing import Callable, Iterable, Mapping, Sequence
 
@@ -103,6 +104,11 @@ class SessionCoordinator:
         self._xs_cache: tuple[object, np.ndarray] | None = None
         self.skipped_bars = 0
         self.unknown_symbol_bars = 0
+        # Automatic snapshots: a timestamp is complete once a later one starts.
+        self._snap_every = config.snapshot_every or 0
+        self._snap_seen_ts = None
+        self._snap_count = 0
+        self._snap_complete_ts: int | None = None
         for symbol in config.symbols:
             self.register_symbol(symbol)
 
@@ -287,6 +293,8 @@ class SessionCoordinator:
         ts, o, h, l, c, v = bar
         if type(ts) is not int:
             ts = to_ns(ts)
+        if self._snap_every and ts != self._snap_seen_ts:
+            self._timestamp_started(ts)
         try:
             n = _on_bar_core(*self._core_args, row, ts, o, h, l, c, v)
         except TypeError:
@@ -297,6 +305,17 @@ class SessionCoordinator:
                 self._notify(n)
         elif n < 0:
             self._refused(symbol, row, n, ts, (o, h, l, c, v))
+
+    def _timestamp_started(self, ts: int) -> None:
+        """A bar of a new timestamp arrived: the previous one is complete."""
+        prev = self._snap_seen_ts
+        if prev is not None and ts > prev:
+            self._snap_complete_ts = prev
+            self._snap_count += 1
+            if self._snap_count % self._snap_every == 0:
+                self.snapshot(self.config.snapshot_path)
+        if prev is None or ts > prev:
+            self._snap_seen_ts = ts
 
     def _refused(self, symbol: str, row: int, code: int, ts: int, vals) -> None:
         sd = self.session_data._symbols[symbol]
@@ -342,6 +361,8 @@ class SessionCoordinator:
                 self.session_data._symbols[symbols[i]].skipped_bars += 1
             self.skipped_bars += int(bad.size)
             logger.warning("skipped %d bad bar(s) at %d, first: %s", bad.size, ts, errors[0])
+        if self._snap_every and ts != self._snap_seen_ts:
+            self._timestamp_started(ts)
         outside = status == OUTSIDE_SESSION
         if outside.any():
             for i in np.flatnonzero(outside):
@@ -371,6 +392,38 @@ class SessionCoordinator:
             raise ValueError("on_bars: a symbol appears twice")
         self._xs_cache = (list(symbols), rows)
         return rows, None
+
+    # -- snapshots ---------------------------------------------------------------------
+    def to_bytes(self) -> bytes:
+        """The whole session state as a versioned ``.npz`` byte string (see :mod:`.snapshot`)."""
+        from . import snapshot
+
+        return snapshot.to_bytes(self)
+
+    def snapshot(self, path) -> None:
+        """Write the whole session state to ``path`` atomically (temporary file, then rename)."""
+        from . import snapshot
+
+        snapshot.write_atomic(path, snapshot.to_bytes(self))
+
+    @classmethod
+    def from_bytes(cls, data: bytes, config=None, data_source=None) -> "SessionCoordinator":
+        """A coordinator restored from :meth:`to_bytes` output; ``config`` must match the saved one."""
+        from . import snapshot
+
+        return snapshot.from_bytes(cls, data, config, data_source)
+
+    @classmethod
+    def restore(cls, path, config=None, data_source=None) -> "SessionCoordinator":
+        """A coordinator restored from a :meth:`snapshot` file; refused with ``SnapshotError`` if the
+        format, version or config differ, or the file is damaged."""
+        from . import snapshot
+
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise snapshot.SnapshotError(f"cannot read snapshot {str(path)!r}: {exc.strerror}") from None
+        return snapshot.from_bytes(cls, data, config, data_source, where=str(path))
 
     def end_session(self) -> None:
         """Close every forming derived bar (e.g. a half-filled last hour) and notify."""

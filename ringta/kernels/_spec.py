@@ -8,6 +8,7 @@ catalogue, so the allowed ranges cannot disagree between those places.
 
 from __future__ import annotations
 
+import json
 import math
 import operator
 from dataclasses import dataclass, field
@@ -265,6 +266,35 @@ class StreamingIndicator:
             raise ValueError(f"{owner}: expected inputs {self.spec.inputs}, got {len(series)} arrays")
         outs = run_batch(self.spec, owner, self._blk, dict(zip(self.spec.inputs, series)))
         return outs[0] if len(outs) == 1 else self.spec.result(*outs)
+
+    def snapshot(self) -> bytes:
+        """The instance's state as bytes (a versioned header and the block); see :meth:`restore`."""
+        header = json.dumps({"format": "ringta-indicator", "version": 1, "name": self.spec.name,
+                             "params": self._params, "width": int(self._blk.shape[0])}).encode()
+        return len(header).to_bytes(4, "little") + header + self._blk.tobytes()
+
+    @classmethod
+    def restore(cls, data: bytes):
+        """An instance rebuilt from :meth:`snapshot` bytes; ``ValueError`` if they do not fit this class."""
+        owner = f"{cls.__name__}.restore"
+        try:
+            n = int.from_bytes(data[:4], "little")
+            header = json.loads(data[4 : 4 + n].decode())
+        except (ValueError, UnicodeDecodeError, TypeError):
+            raise ValueError(f"{owner}: not an indicator snapshot") from None
+        if header.get("format") != "ringta-indicator":
+            raise ValueError(f"{owner}: not an indicator snapshot")
+        if not isinstance(header.get("version"), int) or header["version"] > 1:
+            raise ValueError(f"{owner}: snapshot version {header.get('version')!r} is newer than this ringta reads (1)")
+        if header.get("name") != cls.spec.name:
+            raise ValueError(f"{owner}: snapshot of {header.get('name')!r}, not {cls.spec.name!r}")
+        obj = cls(**header["params"])
+        body = data[4 + n :]
+        if len(body) != obj._blk.nbytes or header.get("width") != obj._blk.shape[0]:
+            raise ValueError(f"{owner}: truncated or damaged snapshot ({len(body)} bytes of state, "
+                             f"expected {obj._blk.nbytes})")
+        obj._blk[:] = np.frombuffer(body, dtype=np.float64)
+        return obj
 
     @classmethod
     def from_history(cls, *series, **params):
