@@ -296,6 +296,8 @@ class SessionConfig(BaseModel):
     session: Session | str = "us_equity"
     session_data_config: SessionDataConfig = Field(default_factory=SessionDataConfig)
     bad_bar_policy: Literal["raise", "skip"] = "raise"
+    late_bars: Literal["raise", "drop"] = "raise"
+    allow_revisions: bool = Field(False, description="keep one step of undo per symbol for on_bar(..., revise=True)")
     snapshot_every: Optional[int] = Field(None, ge=1, description="write a snapshot every N timestamps")
     snapshot_path: Optional[str] = Field(None, description="where automatic snapshots are written")
 

@@ -105,6 +105,7 @@ class IndicatorManager:
         if not new <= used:
             data.cache = _core.bucket_cache(used | new)
         sd.index = y0
+        sd.arena_range = (a0, off)
         sd.indicators = handles
         self._configs[symbol] = configs
         logger.info("%s: Registered %d indicators", symbol, len(configs))

@@ -104,6 +104,10 @@ class SessionCoordinator:
         self._xs_cache: tuple[object, np.ndarray] | None = None
         self.skipped_bars = 0
         self.unknown_symbol_bars = 0
+        self.late_bars = 0
+        self._drop_late = config.late_bars == "drop"
+        self._allow_rev = config.allow_revisions
+        self._undo: dict[str, tuple] = {}
         # Automatic snapshots: a timestamp is complete once a later one starts.
         self._snap_every = config.snapshot_every or 0
         self._snap_seen_ts = None
@@ -273,12 +277,17 @@ class SessionCoordinator:
                 cb(sym, interval, bar, view)
 
     # -- bars ------------------------------------------------------------------------
-    def on_bar(self, symbol: str, bar) -> None:
+    def on_bar(self, symbol: str, bar, revise: bool = False) -> None:
         """Feed one one-minute bar of ``symbol`` (a :class:`Bar` or a 6-tuple).
 
         A bad bar raises :class:`BarError` (policy ``raise``) or is counted
-        and logged (policy ``skip``); either way no state changes.
+        and logged (policy ``skip``); either way no state changes. A bar older
+        than the symbol's last one is refused, or dropped and counted under
+        ``late_bars="drop"``. With ``allow_revisions`` in the config,
+        ``revise=True`` replaces the symbol's last bar (same timestamp).
         """
+        if revise or self._allow_rev:
+            return self._on_bar_revisable(symbol, bar, revise)
         try:
             row = self._rows[symbol]
         except KeyError:
@@ -306,6 +315,61 @@ class SessionCoordinator:
         elif n < 0:
             self._refused(symbol, row, n, ts, (o, h, l, c, v))
 
+    def _on_bar_revisable(self, symbol: str, bar, revise: bool) -> None:
+        if not self._allow_rev:
+            raise ValueError("on_bar(revise=True) needs allow_revisions=true in the session config")
+        row = self._rows.get(symbol)
+        if row is None:
+            self._allow_rev = False
+            try:
+                return self.on_bar(symbol, bar)
+            finally:
+                self._allow_rev = True
+        ts = to_ns(bar[0])
+        d = self.session_data
+        if revise:
+            undo = self._undo.get(symbol)
+            if undo is None or undo[0] != ts:
+                last = d._symbols[symbol].last_timestamp
+                raise BarError(f"{symbol} @ {format_ts(ts)}: revise=True replaces the last bar "
+                               f"({format_ts(last) if last is not None else 'none'}); timestamps differ",
+                               symbol=symbol, timestamp=ts, field="timestamp")
+            vals = tuple(float(x) for x in bar[1:6])
+            code = _core.check_bar(*vals)
+            if code >= 0:
+                raise bar_error(code, symbol, ts, vals)
+            self._restore_undo(symbol, undo)
+        saved = self._save_undo(symbol, ts)
+        before = int(d.symtab[row, _core.T_LAST])
+        self._allow_rev = False
+        try:
+            self.on_bar(symbol, bar)
+        finally:
+            self._allow_rev = True
+        if int(d.symtab[row, _core.T_LAST]) != before or revise:
+            self._undo[symbol] = saved
+
+    def _save_undo(self, symbol: str, ts: int) -> tuple:
+        d = self.session_data
+        sd = d._symbols[symbol]
+        a0, a1 = sd.arena_range
+        s0, s1 = int(d.symtab[sd.index, _core.T_S0]), int(d.symtab[sd.index, _core.T_S1])
+        cap = d.bar_buffer_size
+        slots = (np.arange(s0, s1), (d.siv[s0:s1, _core.S_NBARS].astype(np.int64)) % cap)
+        return (ts, d.arena[a0:a1].copy(), d.siv[s0:s1].copy(), d.symtab[sd.index].copy(),
+                d.bars[slots].copy(), slots)
+
+    def _restore_undo(self, symbol: str, undo: tuple) -> None:
+        d = self.session_data
+        sd = d._symbols[symbol]
+        a0, a1 = sd.arena_range
+        s0, s1 = int(d.symtab[sd.index, _core.T_S0]), int(d.symtab[sd.index, _core.T_S1])
+        _, arena, siv, symtab, bar_slots, slots = undo
+        d.arena[a0:a1] = arena
+        d.siv[s0:s1] = siv
+        d.symtab[sd.index] = symtab
+        d.bars[slots] = bar_slots
+
     def _timestamp_started(self, ts: int) -> None:
         """A bar of a new timestamp arrived: the previous one is complete."""
         prev = self._snap_seen_ts
@@ -323,6 +387,10 @@ class SessionCoordinator:
             sd.outside_session_bars += 1
             return
         last = int(self.session_data.symtab[row, _core.T_LAST])
+        if code == -9 and ts < last and self._drop_late:
+            sd.late_bars += 1
+            self.late_bars += 1
+            return
         err = bar_error(-code - 1, symbol, ts, tuple(float(x) for x in vals), last)
         if not self._skip:
             raise err
@@ -346,6 +414,16 @@ class SessionCoordinator:
         if keep is not None:
             vals = np.ascontiguousarray(vals[keep])
             symbols = [symbols[i] for i in keep]
+        if self._drop_late:
+            late = ts < self.session_data.symtab[rows, _core.T_LAST]
+            if late.any():
+                for i in np.flatnonzero(late):
+                    self.session_data._symbols[symbols[i]].late_bars += 1
+                self.late_bars += int(late.sum())
+                keep_idx = np.flatnonzero(~late)
+                rows = np.ascontiguousarray(rows[keep_idx])
+                vals = np.ascontiguousarray(vals[keep_idx])
+                symbols = [symbols[i] for i in keep_idx]
         status = np.empty(rows.shape[0], dtype=np.int64)
         n = self.indicator_manager.update_many(ts, rows, vals, status, self._skip)
         if n < 0 or (status >= 0).any():

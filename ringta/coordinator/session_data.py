@@ -112,6 +112,8 @@ class SymbolSessionData:
         self.indicators: dict[str, IndicatorHandle] = {}
         self.bars: dict[str, BarSeries] = {}
         self.index: int | None = None  # row in SessionData.symtab once indicators are registered
+        self.arena_range: tuple[int, int] = (0, 0)  # this symbol's indicator blocks in the arena
+        self.late_bars = 0
         self.skipped_bars = 0
         self.outside_session_bars = 0
         self._data: SessionData | None = None
