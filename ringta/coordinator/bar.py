@@ -62,8 +62,8 @@ def as_bars(data) -> Bars:
     ts = np.asarray(cols[0])
     if ts.dtype.kind == "M":
         ts = ts.astype("datetime64[ns]").astype(np.int64)
-    ts = np.ascontiguousarray(ts, dtype=np.int64)
-    vals = [np.ascontiguousarray(c, dtype=np.float64) for c in cols[1:]]
+    ts = np.require(ts, dtype=np.int64, requirements=["C", "W"])
+    vals = [np.require(c, dtype=np.float64, requirements=["C", "W"]) for c in cols[1:]]
     if any(v.shape != ts.shape for v in vals) or ts.ndim != 1:
         raise BarError("bars: every column must be 1-D and of the same length")
     return Bars(ts, *vals)

@@ -74,7 +74,8 @@ def _params_model(spec: KernelSpec) -> type[BaseModel]:
             fields[p.name] = (int, Field(p.default, ge=p.lo, le=p.hi, strict=True, description=p.doc))
         else:
             fields[p.name] = (float, Field(p.default, ge=p.lo, le=p.hi, allow_inf_nan=False, description=p.doc))
-    fields["source"] = (Literal[SOURCES], Field("close", description="bar field for single-input indicators"))  # type: ignore[valid-type]
+    if len(spec.inputs) == 1:
+        fields["source"] = (Literal[SOURCES], Field("close", description="bar field the indicator reads"))  # type: ignore[valid-type]
 
     def _cross_check(self):
         if spec.check is not None:
@@ -212,7 +213,7 @@ class IndicatorConfig(BaseModel):
 
     @property
     def source(self) -> str:
-        return self._resolved["source"]
+        return self._resolved.get("source", "close")
 
     @property
     def outputs(self) -> tuple[str, ...]:
@@ -230,7 +231,7 @@ class IndicatorConfig(BaseModel):
         for p in spec.params:
             if p.name not in spec.key_params and res[p.name] != p.default:
                 parts.append(str(res[p.name]))
-        if res["source"] != "close":
+        if res.get("source", "close") != "close":
             parts.append(res["source"])
         parts.append(self.interval)
         return "_".join(parts)
@@ -271,7 +272,7 @@ class SessionDataConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     indicators: IndicatorsConfig = Field(default_factory=IndicatorsConfig)
-    bar_buffer_size: int = Field(500, ge=1, le=1_000_000, description="bars kept per symbol and interval")
+    bar_buffer_size: int = Field(390, ge=1, le=1_000_000, description="bars kept per symbol and interval")
 
 
 class SessionConfig(BaseModel):

@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from numba.types import UniTuple
 
 from ..kernels._jit import F1, F2, I1, f8, i8, jit, void
+from .bar import Bars
 
 NS_PER_MINUTE = 60_000_000_000
 NS_PER_DAY = 86_400_000_000_000
@@ -459,8 +460,8 @@ class Aggregator:
 
     def push(self, timestamps, open, high, low, close, volume) -> "AggregatedBars":
         """Add base bars; return the bars they completed."""
-        ts = np.ascontiguousarray(timestamps, dtype=np.int64)
-        cols = [np.ascontiguousarray(a, dtype=np.float64) for a in (open, high, low, close, volume)]
+        ts = np.require(timestamps, dtype=np.int64, requirements=["C", "W"])
+        cols = [np.require(a, dtype=np.float64, requirements=["C", "W"]) for a in (open, high, low, close, volume)]
         return self._run(ts, cols, False)
 
     def flush(self) -> "AggregatedBars":
@@ -476,13 +477,7 @@ def bucket_of_day(ts: int, session="us_equity") -> int:
     return int(start)
 
 
-class AggregatedBars(NamedTuple):
-    timestamp: np.ndarray
-    open: np.ndarray
-    high: np.ndarray
-    low: np.ndarray
-    close: np.ndarray
-    volume: np.ndarray
+AggregatedBars = Bars  # aggregated bars are ordinary Bars, usable as history
 
 
 def aggregate_bars(timestamps, open, high, low, close, volume, interval: str, session="us_equity") -> AggregatedBars:
@@ -518,8 +513,8 @@ def aggregate_bars(timestamps, open, high, low, close, volume, interval: str, se
     """
     minutes = parse_interval(interval)
     s = get_session(session)
-    ts = np.ascontiguousarray(timestamps, dtype=np.int64)
-    cols = [np.ascontiguousarray(a, dtype=np.float64) for a in (open, high, low, close, volume)]
+    ts = np.require(timestamps, dtype=np.int64, requirements=["C", "W"])
+    cols = [np.require(a, dtype=np.float64, requirements=["C", "W"]) for a in (open, high, low, close, volume)]
     if any(a.shape != ts.shape for a in cols) or ts.ndim != 1:
         raise ValueError("aggregate_bars: timestamps and price/volume arrays must be 1-D and of equal length")
     if ts.size > 1 and not (np.diff(ts) > 0).all():

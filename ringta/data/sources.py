@@ -234,8 +234,10 @@ class ParquetSource:
 
         if pa.types.is_timestamp(tcol.type):
             tcol = tcol.cast(pa.timestamp("ns", tz=tcol.type.tz)).cast(pa.int64())
-        ts = np.ascontiguousarray(tcol.to_numpy(), dtype=np.int64)
-        cols = [np.ascontiguousarray(table.column(c).to_numpy(), dtype=np.float64) for c in COLUMNS[1:]]
+        # Arrow hands out read-only buffers; the compiled code writes nothing to
+        # its inputs but its signatures take writable arrays, so copy once here.
+        ts = np.array(tcol.to_numpy(), dtype=np.int64)
+        cols = [np.array(table.column(c).to_numpy(), dtype=np.float64) for c in COLUMNS[1:]]
         order = np.argsort(ts, kind="stable")
         if ts.size and not (order == np.arange(ts.size)).all():
             ts = ts[order]
