@@ -23,13 +23,14 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 
-from .coordinator.bar import FIELDS, Bars, BarError, bar_error
+from .coordinator.bar import FIELDS, Bars, bar_error
 from .coordinator.config import IndicatorConfig, SessionConfig
-from .coordinator.intervals import Aggregator, interval_sort_key
+from .coordinator.intervals import Aggregator
+from .kernels._jit import B1, I1, i8, jit
 from .kernels._spec import run_batch
 
 logger = logging.getLogger("ringta")
@@ -132,28 +133,39 @@ class _Writer:
         return files
 
 
+@jit(i8(I1, B1, i8, B1))
+def _accept(ts, valid, last, accepted):
+    """Accept each bar whose values are valid and whose timestamp is after the last accepted one."""
+    n_bad = 0
+    for i in range(ts.shape[0]):
+        ok = valid[i] and ts[i] > last
+        accepted[i] = ok
+        if ok:
+            last = ts[i]
+        else:
+            n_bad += 1
+    return n_bad
+
+
 def _validate_chunk(symbol: str, bars: Bars, last_ts: int | None, skip: bool) -> tuple[Bars, int]:
     vals = bars.values
-    bad = ~np.isfinite(vals).all(axis=1) | (vals[:, 4] < 0) \
-        | (vals[:, 1] < np.maximum(vals[:, 0], vals[:, 3])) | (vals[:, 2] > np.minimum(vals[:, 0], vals[:, 3]))
+    valid = np.isfinite(vals).all(axis=1) & (vals[:, 4] >= 0) \
+        & (vals[:, 1] >= np.maximum(vals[:, 0], vals[:, 3])) & (vals[:, 2] <= np.minimum(vals[:, 0], vals[:, 3]))
     ts = bars.timestamp
-    prev = np.concatenate(([np.iinfo(np.int64).min if last_ts is None else last_ts], ts[:-1]))
-    bad |= ts <= prev
-    if not bad.any():
+    last = np.iinfo(np.int64).min if last_ts is None else last_ts
+    accepted = np.empty(ts.shape[0], dtype=np.bool_)
+    n_bad = _accept(ts, np.ascontiguousarray(valid), last, accepted)
+    if n_bad == 0:
         return bars, 0
     if not skip:
-        i = int(np.argmax(bad))
+        i = int(np.argmin(accepted))
         from .coordinator._core import check_bar
 
         code = check_bar(*vals[i])
-        raise bar_error(code if code >= 0 else 8, symbol, int(ts[i]), tuple(vals[i].tolist()), int(prev[i]))
-    good = ~bad
-    # A skipped bar must not make the next one look out of order: keep the
-    # running maximum of accepted timestamps.
-    kept_ts = ts[good]
-    order_ok = np.concatenate(([True], np.diff(kept_ts) > 0)) if kept_ts.size else kept_ts.astype(bool)
-    idx = np.flatnonzero(good)[order_ok]
-    return Bars(*(np.ascontiguousarray(c[idx]) for c in bars)), int(ts.size - idx.size)
+        prev = last if i == 0 else int(ts[:i][accepted[:i]].max(initial=last))
+        raise bar_error(code if code >= 0 else 8, symbol, int(ts[i]), tuple(vals[i].tolist()), prev)
+    idx = np.flatnonzero(accepted)
+    return Bars(*(np.ascontiguousarray(c[idx]) for c in bars)), n_bad
 
 
 def run_symbol(config: SessionConfig, source, symbol: str, out_dir: str | Path | None = None, start=None, end=None,

@@ -80,26 +80,26 @@ def _emit(arena, program, siv, bars, emitted, sym, r, start, o, h, l, c, v, n_em
     """Store a completed bar of siv row ``r``, advance its indicators, record it."""
     cap = bars.shape[1]
     nb_ = int(siv[r, S_NBARS])
-    slot = bars[r, nb_ % cap]
-    slot[0] = float(start)
-    slot[1] = o
-    slot[2] = h
-    slot[3] = l
-    slot[4] = c
-    slot[5] = v
+    k = nb_ % cap
+    # Plain element stores (no row views): views cost reference counting here.
+    bars[r, k, 0] = float(start)
+    bars[r, k, 1] = o
+    bars[r, k, 2] = h
+    bars[r, k, 3] = l
+    bars[r, k, 4] = c
+    bars[r, k, 5] = v
     siv[r, S_NBARS] = nb_ + 1
     for j in range(int(siv[r, S_PS]), int(siv[r, S_PE])):
         _dispatch(arena, program, j, o, h, l, c, v)
     if n_em < emitted.shape[0] - 1:
-        e = emitted[n_em]
-        e[0] = sym
-        e[1] = r
-        e[2] = float(start)
-        e[3] = o
-        e[4] = h
-        e[5] = l
-        e[6] = c
-        e[7] = v
+        emitted[n_em, 0] = sym
+        emitted[n_em, 1] = r
+        emitted[n_em, 2] = float(start)
+        emitted[n_em, 3] = o
+        emitted[n_em, 4] = h
+        emitted[n_em, 5] = l
+        emitted[n_em, 6] = c
+        emitted[n_em, 7] = v
     return n_em + 1
 
 

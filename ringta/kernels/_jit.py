@@ -30,6 +30,7 @@ void = nb.void
 F1 = nb.float64[::1]
 F2 = nb.float64[:, ::1]
 I1 = nb.int64[::1]
+B1 = nb.boolean[::1]
 I2 = nb.int64[:, ::1]
 T3 = nb.types.UniTuple(nb.float64, 3)
 
