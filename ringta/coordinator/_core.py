@@ -31,9 +31,9 @@ import numba as nb
 import numpy as np
 
 from ..kernels._jit import F1, F2, I1, I2, f8, i8, jit, void
-from ..kernels._program import _dispatch
-from .intervals import (A_CLOSE, A_COUNT, A_HIGH, A_LOW, A_OPEN, A_START, A_VOLUME, A_WIDTH, agg_add,
-                        bucket_bounds, utc_offset)
+from ..kernels._program import P_KIND, P_OFFSET, P_SOURCE, P_WIDTH, dispatch_block
+from .intervals import (A_CLOSE, A_COUNT, A_END, A_HIGH, A_LOW, A_OPEN, A_START, A_VOLUME, A_WIDTH,
+                        NS_PER_MINUTE, bucket_bounds, utc_offset)
 
 S_PS = A_WIDTH  # first program row of this (symbol, interval)
 S_PE = A_WIDTH + 1  # one past the last program row
@@ -75,34 +75,6 @@ def check_bar(o, h, l, c, v):
     return -1
 
 
-@jit(i8(F1, I2, F2, F3, F2, i8, i8, i8, f8, f8, f8, f8, f8, i8), inline=True)
-def _emit(arena, program, siv, bars, emitted, sym, r, start, o, h, l, c, v, n_em):
-    """Store a completed bar of siv row ``r``, advance its indicators, record it."""
-    cap = bars.shape[1]
-    nb_ = int(siv[r, S_NBARS])
-    k = nb_ % cap
-    # Plain element stores (no row views): views cost reference counting here.
-    bars[r, k, 0] = float(start)
-    bars[r, k, 1] = o
-    bars[r, k, 2] = h
-    bars[r, k, 3] = l
-    bars[r, k, 4] = c
-    bars[r, k, 5] = v
-    siv[r, S_NBARS] = nb_ + 1
-    for j in range(int(siv[r, S_PS]), int(siv[r, S_PE])):
-        _dispatch(arena, program, j, o, h, l, c, v)
-    if n_em < emitted.shape[0] - 1:
-        emitted[n_em, 0] = sym
-        emitted[n_em, 1] = r
-        emitted[n_em, 2] = float(start)
-        emitted[n_em, 3] = o
-        emitted[n_em, 4] = h
-        emitted[n_em, 5] = l
-        emitted[n_em, 6] = c
-        emitted[n_em, 7] = v
-    return n_em + 1
-
-
 @jit(void(i8, I1, I1, i8, i8, i8, I2))
 def _buckets(ts, trans, offs, open_min, close_min, extended, cache):
     """Bucket ``[start, end)`` of ``ts`` for every interval length: ``cache[k] = (minutes, start, end)``.
@@ -116,35 +88,127 @@ def _buckets(ts, trans, offs, open_min, close_min, extended, cache):
         cache[k, 2] = end
 
 
-@jit(i8(F1, I2, F2, I2, F3, F2, I2, F1, i8, i8, f8, f8, f8, f8, f8, i8), inline=True)
-def _advance(arena, program, siv, symtab, bars, emitted, cache, scratch, sym, ts, o, h, l, c, v, n_em):
-    """Feed one valid, in-session base bar of ``sym`` to all its intervals (buckets from ``cache``)."""
-    symtab[sym, T_LAST] = ts
-    for r in range(symtab[sym, T_S0], symtab[sym, T_S1]):
-        minutes = int(siv[r, S_MIN])
-        k = 0
-        while cache[k, 0] != minutes:
-            k += 1
-        start = cache[k, 1]
-        if start < 0:
-            continue
-        if siv[r, S_BASE] != 0.0:
-            n_em = _emit(arena, program, siv, bars, emitted, sym, r, start, o, h, l, c, v, n_em)
-            continue
-        cnt = agg_add(siv[r], start, cache[k, 2], ts, o, h, l, c, v, scratch)
-        for q in range(cnt):
-            b = 6 * q
-            n_em = _emit(arena, program, siv, bars, emitted, sym, r, int(scratch[b]), scratch[b + 1],
-                         scratch[b + 2], scratch[b + 3], scratch[b + 4], scratch[b + 5], n_em)
-    return n_em
-
-
 def bucket_cache(minutes=(1,)) -> np.ndarray:
     """A ``(minutes, start, end)`` table for the interval lengths in use; the base (1) first."""
     lengths = [1] + sorted(set(minutes) - {1})
     cache = np.zeros((len(lengths), 3), dtype=np.int64)
     cache[:, 0] = lengths
     return cache
+
+
+@jit(i8(F1, I2, F2, I2, F3, F2, I2, I1, i8, F2, I1, i8))
+def _apply(arena, program, siv, symtab, bars, emitted, cache, syms, ts, vals, status, n_em):
+    """Feed the valid, in-session base bars ``vals[i]`` of symbols ``syms[i]`` (``status[i] < 0``).
+
+    For every interval of a symbol: the base interval takes the bar as it
+    is; a derived interval adds it to its forming bar (the same rules as
+    ``intervals.agg_add``), which may complete a bar at a gap and/or at its
+    last minute. Every completed bar is stored in the ring buffer, advances
+    the interval's indicators and is recorded in ``emitted``. Everything is
+    written out in this one loop: calling helpers that take many arrays
+    costs more than the work itself at this granularity.
+    """
+    cap = bars.shape[1]
+    max_em = emitted.shape[0] - 1
+    for i in range(syms.shape[0]):
+        if status[i] >= 0:
+            continue
+        sym = syms[i]
+        o = vals[i, 0]
+        h = vals[i, 1]
+        l = vals[i, 2]
+        c = vals[i, 3]
+        v = vals[i, 4]
+        symtab[sym, T_LAST] = ts
+        for r in range(symtab[sym, T_S0], symtab[sym, T_S1]):
+            minutes = siv[r, S_MIN]
+            k = 0
+            while cache[k, 0] != minutes:
+                k += 1
+            start = cache[k, 1]
+            if start < 0:
+                continue
+            # Up to two completed bars: g* closed by a gap, b* completed now.
+            has_gap = False
+            has_bar = False
+            gs = go = gh = gl = gc = gv = 0.0
+            bs = float(start)
+            bo, bh, bl, bc, bv = o, h, l, c, v
+            if siv[r, S_BASE] != 0.0:
+                has_bar = True
+            else:
+                rs = siv[r, A_START]
+                rn = siv[r, A_COUNT]
+                fs = float(start)
+                if rn > 0.0 and fs != rs:
+                    has_gap = True
+                    gs = rs
+                    go = siv[r, A_OPEN]
+                    gh = siv[r, A_HIGH]
+                    gl = siv[r, A_LOW]
+                    gc = siv[r, A_CLOSE]
+                    gv = siv[r, A_VOLUME]
+                    rn = 0.0
+                if rn == 0.0:
+                    siv[r, A_START] = fs
+                    siv[r, A_END] = float(cache[k, 2])
+                    siv[r, A_OPEN] = o
+                    siv[r, A_HIGH] = h
+                    siv[r, A_LOW] = l
+                    siv[r, A_CLOSE] = c
+                    siv[r, A_VOLUME] = v
+                    rn = 1.0
+                else:
+                    if h > siv[r, A_HIGH]:
+                        siv[r, A_HIGH] = h
+                    if l < siv[r, A_LOW]:
+                        siv[r, A_LOW] = l
+                    siv[r, A_CLOSE] = c
+                    siv[r, A_VOLUME] += v
+                    rn += 1.0
+                if float(ts + NS_PER_MINUTE) >= siv[r, A_END]:
+                    has_bar = True
+                    bs = siv[r, A_START]
+                    bo = siv[r, A_OPEN]
+                    bh = siv[r, A_HIGH]
+                    bl = siv[r, A_LOW]
+                    bc = siv[r, A_CLOSE]
+                    bv = siv[r, A_VOLUME]
+                    rn = 0.0
+                siv[r, A_COUNT] = rn
+            for q in range(2):
+                if q == 0:
+                    if not has_gap:
+                        continue
+                    es, eo, eh, el, ec, ev = gs, go, gh, gl, gc, gv
+                else:
+                    if not has_bar:
+                        continue
+                    es, eo, eh, el, ec, ev = bs, bo, bh, bl, bc, bv
+                nb_ = int(siv[r, S_NBARS])
+                slot = nb_ % cap
+                bars[r, slot, 0] = es
+                bars[r, slot, 1] = eo
+                bars[r, slot, 2] = eh
+                bars[r, slot, 3] = el
+                bars[r, slot, 4] = ec
+                bars[r, slot, 5] = ev
+                siv[r, S_NBARS] = nb_ + 1
+                for j in range(int(siv[r, S_PS]), int(siv[r, S_PE])):
+                    off = program[j, P_OFFSET]
+                    dispatch_block(program[j, P_KIND], arena[off : off + program[j, P_WIDTH]],
+                                   program[j, P_SOURCE], eo, eh, el, ec, ev)
+                if n_em < max_em:
+                    emitted[n_em, 0] = sym
+                    emitted[n_em, 1] = r
+                    emitted[n_em, 2] = es
+                    emitted[n_em, 3] = eo
+                    emitted[n_em, 4] = eh
+                    emitted[n_em, 5] = el
+                    emitted[n_em, 6] = ec
+                    emitted[n_em, 7] = ev
+                n_em += 1
+    return n_em
 
 
 @jit(i8(F1, I2, F2, I2, F3, F2, I2, I2, i8, i8, i8, i8, i8, f8, f8, f8, f8, f8))
@@ -166,8 +230,16 @@ def on_bar_core(arena, program, siv, symtab, bars, emitted, tz, cache, open_min,
     if cache[0, 1] < 0:
         symtab[sym, T_LAST] = ts
         return OUTSIDE_SESSION
-    scratch = emitted[emitted.shape[0] - 1]
-    return _advance(arena, program, siv, symtab, bars, emitted, cache, scratch, sym, ts, o, h, l, c, v, 0)
+    syms = np.empty(1, dtype=np.int64)
+    syms[0] = sym
+    vals = np.empty((1, 5))
+    vals[0, 0] = o
+    vals[0, 1] = h
+    vals[0, 2] = l
+    vals[0, 3] = c
+    vals[0, 4] = v
+    status = np.full(1, -1, dtype=np.int64)
+    return _apply(arena, program, siv, symtab, bars, emitted, cache, syms, ts, vals, status, 0)
 
 
 @jit(i8(F1, I2, F2, I2, F3, F2, I2, I2, i8, i8, i8, I1, i8, F2, I1, i8))
@@ -193,20 +265,13 @@ def on_bars_core(arena, program, siv, symtab, bars, emitted, tz, cache, open_min
     if any_bad and skip_bad == 0:
         return -1
     _buckets(ts, tz[0], tz[1], open_min, close_min, extended, cache)
-    outside = cache[0, 1] < 0
-    scratch = emitted[emitted.shape[0] - 1]
-    n_em = 0
-    for i in range(n):
-        if status[i] >= 0:
-            continue
-        s = syms[i]
-        if outside:
-            symtab[s, T_LAST] = ts
-            status[i] = OUTSIDE_SESSION
-            continue
-        n_em = _advance(arena, program, siv, symtab, bars, emitted, cache, scratch, s, ts, vals[i, 0], vals[i, 1],
-                        vals[i, 2], vals[i, 3], vals[i, 4], n_em)
-    return n_em
+    if cache[0, 1] < 0:
+        for i in range(n):
+            if status[i] < 0:
+                symtab[syms[i], T_LAST] = ts
+                status[i] = OUTSIDE_SESSION
+        return 0
+    return _apply(arena, program, siv, symtab, bars, emitted, cache, syms, ts, vals, status, 0)
 
 
 @jit(i8(F1, I2, F2, I2, F3, F2, I2, I2, i8, i8, i8, i8, I1, F2))
@@ -225,11 +290,34 @@ def replay_core(arena, program, siv, symtab, bars, emitted, tz, cache, open_min,
 def flush_core(arena, program, siv, symtab, bars, emitted, sym):
     """End of session: emit the forming bar of every derived interval of ``sym``."""
     n_em = 0
+    cap = bars.shape[1]
     for r in range(symtab[sym, T_S0], symtab[sym, T_S1]):
         if siv[r, S_BASE] != 0.0 or siv[r, A_COUNT] == 0.0:
             continue
-        row = siv[r]
-        row[A_COUNT] = 0.0
-        n_em = _emit(arena, program, siv, bars, emitted, sym, r, int(row[A_START]), row[A_OPEN], row[A_HIGH], row[A_LOW],
-                     row[A_CLOSE], row[A_VOLUME], n_em)
+        siv[r, A_COUNT] = 0.0
+        es, eo, eh, el, ec, ev = (siv[r, A_START], siv[r, A_OPEN], siv[r, A_HIGH], siv[r, A_LOW],
+                                  siv[r, A_CLOSE], siv[r, A_VOLUME])
+        nb_ = int(siv[r, S_NBARS])
+        slot = nb_ % cap
+        bars[r, slot, 0] = es
+        bars[r, slot, 1] = eo
+        bars[r, slot, 2] = eh
+        bars[r, slot, 3] = el
+        bars[r, slot, 4] = ec
+        bars[r, slot, 5] = ev
+        siv[r, S_NBARS] = nb_ + 1
+        for j in range(int(siv[r, S_PS]), int(siv[r, S_PE])):
+            off = program[j, P_OFFSET]
+            dispatch_block(program[j, P_KIND], arena[off : off + program[j, P_WIDTH]], program[j, P_SOURCE],
+                           eo, eh, el, ec, ev)
+        if n_em < emitted.shape[0] - 1:
+            emitted[n_em, 0] = sym
+            emitted[n_em, 1] = r
+            emitted[n_em, 2] = es
+            emitted[n_em, 3] = eo
+            emitted[n_em, 4] = eh
+            emitted[n_em, 5] = el
+            emitted[n_em, 6] = ec
+            emitted[n_em, 7] = ev
+        n_em += 1
     return n_em

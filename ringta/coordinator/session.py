@@ -407,6 +407,8 @@ class SessionCoordinator:
         ``skip`` the bad ones are counted and the rest applied.
         """
         ts = to_ns(timestamp)
+        if self._snap_every and ts != self._snap_seen_ts:
+            self._timestamp_started(ts)  # snapshots hold whole timestamps: taken before this one applies
         vals = np.ascontiguousarray(values, dtype=np.float64)
         if vals.shape != (len(symbols), 5):
             raise ValueError(f"on_bars: values must have shape ({len(symbols)}, 5), got {vals.shape}")
@@ -439,8 +441,6 @@ class SessionCoordinator:
                 self.session_data._symbols[symbols[i]].skipped_bars += 1
             self.skipped_bars += int(bad.size)
             logger.warning("skipped %d bad bar(s) at %d, first: %s", bad.size, ts, errors[0])
-        if self._snap_every and ts != self._snap_seen_ts:
-            self._timestamp_started(ts)
         outside = status == OUTSIDE_SESSION
         if outside.any():
             for i in np.flatnonzero(outside):

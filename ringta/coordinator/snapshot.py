@@ -58,7 +58,8 @@ def to_bytes(coordinator) -> bytes:
         "counters": {
             "skipped_bars": coordinator.skipped_bars,
             "unknown_symbol_bars": coordinator.unknown_symbol_bars,
-            "per_symbol": {s: [d._symbols[s].skipped_bars, d._symbols[s].outside_session_bars]
+            "late_bars": coordinator.late_bars,
+            "per_symbol": {s: [d._symbols[s].skipped_bars, d._symbols[s].outside_session_bars, d._symbols[s].late_bars]
                            for s in names if s in d._symbols},
         },
     }
@@ -158,8 +159,10 @@ def from_bytes(cls, data: bytes, config=None, data_source=None, where: str = "sn
     sc._snap_complete_ts = meta.get("last_complete_timestamp")
     sc.skipped_bars = int(c.get("skipped_bars", 0))
     sc.unknown_symbol_bars = int(c.get("unknown_symbol_bars", 0))
-    for s, (skipped, outside) in c.get("per_symbol", {}).items():
+    sc.late_bars = int(c.get("late_bars", 0))
+    for s, counts in c.get("per_symbol", {}).items():
         if s in d._symbols:
-            d._symbols[s].skipped_bars = int(skipped)
-            d._symbols[s].outside_session_bars = int(outside)
+            d._symbols[s].skipped_bars = int(counts[0])
+            d._symbols[s].outside_session_bars = int(counts[1])
+            d._symbols[s].late_bars = int(counts[2]) if len(counts) > 2 else 0
     return sc

@@ -42,12 +42,9 @@ K_OBV = OBV_SPEC.kind_id
 DISPATCHED = frozenset({K_SMA, K_EMA, K_RSI, K_MACD, K_BB, K_OBV})
 
 
-@jit(void(F1, I2, i8, f8, f8, f8, f8, f8), inline=True)
-def _dispatch(arena, prog, j, o, h, l, c, v):
-    kind = prog[j, P_KIND]
-    off = prog[j, P_OFFSET]
-    blk = arena[off : off + prog[j, P_WIDTH]]
-    src = prog[j, P_SOURCE]
+@jit(void(i8, F1, i8, f8, f8, f8, f8, f8), inline=True)
+def dispatch_block(kind, blk, src, o, h, l, c, v):
+    """Advance one block of indicator ``kind`` by a bar; ``src`` picks the single input's field."""
     x = c
     if src == 0:
         x = o
@@ -71,11 +68,19 @@ def _dispatch(arena, prog, j, o, h, l, c, v):
         obv_update(blk, c, v)
 
 
+@jit(void(F1, I2, i8, f8, f8, f8, f8, f8))
+def _dispatch(arena, program, j, o, h, l, c, v):
+    """Advance program row ``j``'s block by a bar (see :func:`dispatch_block`)."""
+    off = program[j, P_OFFSET]
+    dispatch_block(program[j, P_KIND], arena[off : off + program[j, P_WIDTH]], program[j, P_SOURCE], o, h, l, c, v)
+
+
 @jit(void(F1, I2, f8, f8, f8, f8, f8))
 def step_bar(arena, prog, o, h, l, c, v):
     """Advance every instance of ``prog`` by one bar given as five floats."""
     for j in range(prog.shape[0]):
-        _dispatch(arena, prog, j, o, h, l, c, v)
+        off = prog[j, P_OFFSET]
+        dispatch_block(prog[j, P_KIND], arena[off : off + prog[j, P_WIDTH]], prog[j, P_SOURCE], o, h, l, c, v)
 
 
 @jit(void(F1, I2, F2))
@@ -83,7 +88,9 @@ def step_bars(arena, prog, bars):
     """Advance every instance of ``prog`` by its symbol's bar, ``bars[prog[j, ROW]]``."""
     for j in range(prog.shape[0]):
         r = prog[j, P_ROW]
-        _dispatch(arena, prog, j, bars[r, 0], bars[r, 1], bars[r, 2], bars[r, 3], bars[r, 4])
+        off = prog[j, P_OFFSET]
+        dispatch_block(prog[j, P_KIND], arena[off : off + prog[j, P_WIDTH]], prog[j, P_SOURCE],
+                       bars[r, 0], bars[r, 1], bars[r, 2], bars[r, 3], bars[r, 4])
 
 
 @jit(i8(F1, I2, f8, f8, f8, f8, f8))

@@ -1,0 +1,1 @@
+"""Helpers of the fault-tolerance tests (child scripts run in subprocesses)."""

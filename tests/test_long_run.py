@@ -1,0 +1,169 @@
+"""Long runs: ten years of one-minute bars through every kernel, and a 5,000-symbol trading day."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import talib
+
+import ringta
+from conftest import REPO_ROOT
+from reference import population_std, window_mean
+from ringta.coordinator import SessionConfig, SessionCoordinator
+from ringta.data import generate_minute_bars
+from ringta.kernels import REGISTRY
+
+sys.path.insert(0, str(Path(__file__).parent))
+from helpers.state import assert_same_values  # noqa: E402
+
+EXAMPLE = REPO_ROOT / "examples" / "unified_config_example.json"
+DAYS = 2520                       # ten years of trading days
+LEVELS = (0.0001, 1.0, 100_000.0)
+PREFIX = 3_000                    # update == extend is checked bit for bit on this prefix
+CHUNK = 250_000
+RTOL = 1e-11
+TAIL = 2_000                      # the last outputs compared to the reference
+
+CLASSES = {"sma": ringta.SMA, "ema": ringta.EMA, "rsi": ringta.RSI, "macd": ringta.MACD,
+           "bbands": ringta.BollingerBands, "obv": ringta.OBV}
+
+
+@pytest.fixture(scope="module")
+def ten_years():
+    b = generate_minute_bars(days=DAYS, seed=2520, price=1.0)
+    assert b.n == DAYS * 390 == 982_800
+    return np.ascontiguousarray(b.close), np.ascontiguousarray(b.volume)
+
+
+def test_every_kernel_is_covered():
+    assert set(CLASSES) == set(REGISTRY), "a kernel was added: extend CLASSES and the references"
+
+
+def _reference(name: str, close: np.ndarray, volume: np.ndarray, params: dict) -> list[np.ndarray]:
+    """The last TAIL values of each output, recomputed exactly (windows) or by TA-Lib (recursions)."""
+    n = close.size
+    idx = range(n - TAIL, n)
+    if name == "sma":
+        p = params["period"]
+        return [np.array([window_mean(close[i - p + 1 : i + 1]) for i in idx])]
+    if name == "bbands":
+        p, k = params["period"], params["num_std"]
+        mid = np.array([window_mean(close[i - p + 1 : i + 1]) for i in idx])
+        sd = np.array([population_std(close[i - p + 1 : i + 1]) for i in idx])
+        return [mid + k * sd, mid, mid - k * sd]
+    if name == "obv":
+        signed = np.where(np.diff(close) > 0, volume[1:], np.where(np.diff(close) < 0, -volume[1:], 0.0))
+        head = math.fsum([volume[0], *signed[: n - TAIL - 1]])
+        out, acc = [], head
+        for i in idx:
+            acc = math.fsum([acc, signed[i - 1]])
+            out.append(acc)
+        return [np.array(out)]
+    if name == "ema":
+        return [talib.EMA(close, timeperiod=params["period"])[-TAIL:]]
+    if name == "rsi":
+        return [talib.RSI(close, timeperiod=params["period"])[-TAIL:]]
+    if name == "macd":
+        m, s, h = talib.MACD(close, fastperiod=params["fast_period"], slowperiod=params["slow_period"],
+                             signalperiod=params["signal_period"])
+        return [m[-TAIL:], s[-TAIL:], h[-TAIL:]]
+    raise AssertionError(name)
+
+
+@pytest.mark.parametrize("level", LEVELS, ids=lambda lv: f"level{lv:g}")
+def test_ten_years_every_kernel(level, ten_years):
+    close = ten_years[0] * level
+    volume = ten_years[1]
+    worst = {}
+    for name, cls in CLASSES.items():
+        ind = cls()
+        params = ind.params
+        ins = (close, volume) if cls.spec.inputs == ("close", "volume") else (close,)
+        # update == extend, bit for bit, on a prefix
+        stepped, batched = cls(), cls()
+        for i in range(PREFIX):
+            stepped.update(*(x[i] for x in ins))
+        batched.extend(*(x[:PREFIX] for x in ins))
+        assert stepped._blk.tobytes() == batched._blk.tobytes(), f"{name}: update != extend on the prefix"
+        # then the rest in extend chunks (bit-identical to updates, as checked above)
+        outs = None
+        for lo in range(PREFIX, close.size, CHUNK):
+            outs = stepped.extend(*(x[lo : lo + CHUNK] for x in ins))
+        got = [np.asarray(outs)] if not isinstance(outs, tuple) else [np.asarray(o) for o in outs]
+        got = [g[-TAIL:] for g in got]
+        want = _reference(name, close, volume, params)
+        # the final value read from the instance is the last output
+        final = stepped.value
+        final = final if isinstance(final, tuple) else (final,)
+        assert [float(g[-1]) for g in got] == list(final)
+        # relative error, scaled by the output's magnitude; MACD lines and histogram are differences
+        # of near-equal averages, so they are scaled by the price level of the series instead
+        for out_name, g, w in zip(cls.spec.outputs, got, want):
+            assert np.isfinite(g).all() and np.isfinite(w).all()
+            scale = np.abs(w) if name != "macd" else np.full_like(w, np.abs(close[-TAIL:]).max())
+            rel = float((np.abs(g - w) / scale).max())
+            worst[f"{name}.{out_name}"] = rel
+            assert rel <= RTOL, f"level {level:g} {name}.{out_name}: relative error {rel:.3g} > {RTOL}"
+    print(f"level {level:g}: worst relative error " + ", ".join(f"{k} {v:.2g}" for k, v in worst.items()))
+
+
+# -- 5,000 symbols for a trading day -------------------------------------------------------------
+
+N_SYM = 5_000
+SAMPLE = 20
+
+
+def load_config() -> SessionConfig:
+    d = json.loads(EXAMPLE.read_text())
+    d["session_data_config"]["indicators"]["historical"] = []
+    d["session_data_config"]["bar_buffer_size"] = 8
+    return SessionConfig.from_dict(d)
+
+
+def day_cross_sections():
+    b = generate_minute_bars(days=1, seed=77)
+    rng = np.random.default_rng(5)
+    scale = np.exp(rng.uniform(np.log(0.01), np.log(5000.0), N_SYM))  # symbol price levels
+    noise = np.exp(np.cumsum(rng.normal(0, 5e-4, (b.n, N_SYM)), axis=0))  # each symbol its own walk
+    px = noise * scale  # (390, N_SYM) multiplier of the base bars
+    vals = np.empty((b.n, N_SYM, 5))
+    for j in range(4):
+        vals[:, :, j] = b.values[:, j, None] * px
+    vals[:, :, 4] = np.floor(b.values[:, 4, None] * rng.uniform(0.1, 3.0, N_SYM))
+    return b.timestamp, vals
+
+
+def test_five_thousand_symbols_full_day():
+    config = load_config()
+    ts, vals = day_cross_sections()
+    assert ts.size == 390
+    sc = SessionCoordinator(config)
+    names = [f"S{k:04d}" for k in range(N_SYM)]
+    for s in names:
+        sc.register_symbol(s)
+    for i in range(ts.size):
+        sc.on_bars(int(ts[i]), names, vals[i])
+    d = sc.session_data
+    mem = d.memory_bytes()
+    print(f"{N_SYM} symbols x {len(config.session_data_config.indicators.session)} indicators, "
+          f"{ts.size} timestamps: memory {mem}")
+    assert mem["indicator_state"] > 0 and mem["allocated"] < 256 * 2**20
+    assert sc.current_time == int(ts[-1])
+    rng = np.random.default_rng(20)
+    for k in sorted(rng.choice(N_SYM, SAMPLE, replace=False).tolist()):
+        one = SessionCoordinator(config)
+        s = names[k]
+        one.register_symbol(s)
+        for i in range(ts.size):
+            one.on_bar(s, (int(ts[i]), *vals[i, k].tolist()))
+        want = {s: {key: v["value"] for key, v in one.session_data.get_all_indicators(s).items()}}
+        got = {s: {key: v["value"] for key, v in d.get_all_indicators(s).items()}}
+        assert_same_values(got, want)
+        a0, a1 = d._symbols[s].arena_range
+        b0, b1 = one.session_data._symbols[s].arena_range
+        assert d.arena[a0:a1].tobytes() == one.session_data.arena[b0:b1].tobytes(), s
