@@ -17,6 +17,7 @@ strategy at every bar close, for backtests.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import sys
 import time
@@ -30,12 +31,12 @@ import numpy as np
 from .coordinator.bar import FIELDS, Bars, bar_error
 from .coordinator.config import IndicatorConfig, SessionConfig
 from .coordinator.intervals import Aggregator
-from .kernels._jit import B1, I1, i8, jit
+from .kernels._jit import B1, F1, I1, i8, jit
 from .kernels._spec import run_batch
 
 logger = logging.getLogger("ringta")
 
-DEFAULT_CHUNK = 1_000_000
+DEFAULT_CHUNK = 65_536
 
 
 def output_columns(config: IndicatorConfig) -> list[str]:
@@ -133,12 +134,14 @@ class _Writer:
         return files
 
 
-@jit(i8(I1, B1, i8, B1))
-def _accept(ts, valid, last, accepted):
-    """Accept each bar whose values are valid and whose timestamp is after the last accepted one."""
+@jit(i8(I1, F1, F1, F1, F1, F1, i8, B1))
+def _accept(ts, o, h, l, c, v, last, accepted):
+    """Accept each bar with valid values and a timestamp after the last accepted one; count the rest."""
     n_bad = 0
     for i in range(ts.shape[0]):
-        ok = valid[i] and ts[i] > last
+        ok = (math.isfinite(o[i]) and math.isfinite(h[i]) and math.isfinite(l[i]) and math.isfinite(c[i])
+              and math.isfinite(v[i]) and v[i] >= 0.0 and h[i] >= o[i] and h[i] >= c[i]
+              and l[i] <= o[i] and l[i] <= c[i] and ts[i] > last)
         accepted[i] = ok
         if ok:
             last = ts[i]
@@ -148,22 +151,20 @@ def _accept(ts, valid, last, accepted):
 
 
 def _validate_chunk(symbol: str, bars: Bars, last_ts: int | None, skip: bool) -> tuple[Bars, int]:
-    vals = bars.values
-    valid = np.isfinite(vals).all(axis=1) & (vals[:, 4] >= 0) \
-        & (vals[:, 1] >= np.maximum(vals[:, 0], vals[:, 3])) & (vals[:, 2] <= np.minimum(vals[:, 0], vals[:, 3]))
     ts = bars.timestamp
     last = np.iinfo(np.int64).min if last_ts is None else last_ts
     accepted = np.empty(ts.shape[0], dtype=np.bool_)
-    n_bad = _accept(ts, np.ascontiguousarray(valid), last, accepted)
+    n_bad = _accept(ts, *bars[1:], last, accepted)
     if n_bad == 0:
         return bars, 0
     if not skip:
         i = int(np.argmin(accepted))
         from .coordinator._core import check_bar
 
-        code = check_bar(*vals[i])
+        vals = tuple(float(col[i]) for col in bars[1:])
+        code = check_bar(*vals)
         prev = last if i == 0 else int(ts[:i][accepted[:i]].max(initial=last))
-        raise bar_error(code if code >= 0 else 8, symbol, int(ts[i]), tuple(vals[i].tolist()), prev)
+        raise bar_error(code if code >= 0 else 8, symbol, int(ts[i]), vals, prev)
     idx = np.flatnonzero(accepted)
     return Bars(*(np.ascontiguousarray(c[idx]) for c in bars)), n_bad
 

@@ -173,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default="ringta-out", help="output folder (default ringta-out)")
     run.add_argument("--workers", type=int, default=1, help="local worker processes (default 1)")
     run.add_argument("--scheduler", help="Dask scheduler address, or 'local' for a LocalCluster")
-    run.add_argument("--chunk", type=int, default=1_000_000, help="bars read per chunk (default 1000000)")
+    run.add_argument("--chunk", type=int, default=65_536, help="bars read per chunk (default 65536)")
     run.add_argument("--quiet", action="store_true", help="no progress bar or table")
     run.set_defaults(func=_cmd_run)
 

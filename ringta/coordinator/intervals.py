@@ -313,16 +313,17 @@ def agg_flush(row, out):
     return 1
 
 
-@jit(i8(F1, I1, F1, F1, F1, F1, F1, i8, I1, I1, i8, i8, i8, F2, i8))
-def aggregate_into(row, ts, o, h, l, c, v, minutes, trans, offs, open_min, close_min, extended, out, flush):
+@jit(i8(F1, I1, F1, F1, F1, F1, F1, i8, I1, I1, i8, i8, i8, I1, F1, F1, F1, F1, F1, i8))
+def aggregate_into(row, ts, o, h, l, c, v, minutes, trans, offs, open_min, close_min, extended,
+                   out_ts, out_o, out_h, out_l, out_c, out_v, flush):
     """Run base bars through an aggregation row; write completed bars to ``out``; return their count.
 
     The same bars as feeding :func:`agg_add` bar by bar (the live path), but
     with the forming bar held in locals: ``row`` is read at the start and
     written back at the end, so a long history can be aggregated in chunks
     with the same result as in one piece. With ``flush`` the forming bar is
-    emitted at the end (end of data). ``out`` needs ``len(ts) + 1`` rows of
-    ``[open time, o, h, l, c, v]``.
+    emitted at the end (end of data). The ``out_*`` columns need
+    ``len(ts) + 1`` rows.
     """
     rs = row[A_START]
     re_ = row[A_END]
@@ -375,12 +376,12 @@ def aggregate_into(row, ts, o, h, l, c, v, minutes, trans, offs, open_min, close
         fs = float(start)
         if rn > 0.0 and fs != rs:
             # A later bucket began: the forming bar closed at a gap.
-            out[n, 0] = rs
-            out[n, 1] = ro
-            out[n, 2] = rh
-            out[n, 3] = rl
-            out[n, 4] = rc
-            out[n, 5] = rv
+            out_ts[n] = int(rs)
+            out_o[n] = ro
+            out_h[n] = rh
+            out_l[n] = rl
+            out_c[n] = rc
+            out_v[n] = rv
             n += 1
             rn = 0.0
         if rn == 0.0:
@@ -401,21 +402,21 @@ def aggregate_into(row, ts, o, h, l, c, v, minutes, trans, offs, open_min, close
             rv += v[i]
             rn += 1.0
         if float(t + NS_PER_MINUTE) >= re_:
-            out[n, 0] = rs
-            out[n, 1] = ro
-            out[n, 2] = rh
-            out[n, 3] = rl
-            out[n, 4] = rc
-            out[n, 5] = rv
+            out_ts[n] = int(rs)
+            out_o[n] = ro
+            out_h[n] = rh
+            out_l[n] = rl
+            out_c[n] = rc
+            out_v[n] = rv
             n += 1
             rn = 0.0
     if flush != 0 and rn > 0.0:
-        out[n, 0] = rs
-        out[n, 1] = ro
-        out[n, 2] = rh
-        out[n, 3] = rl
-        out[n, 4] = rc
-        out[n, 5] = rv
+        out_ts[n] = int(rs)
+        out_o[n] = ro
+        out_h[n] = rh
+        out_l[n] = rl
+        out_c[n] = rc
+        out_v[n] = rv
         n += 1
         rn = 0.0
     row[A_START] = rs
@@ -452,11 +453,11 @@ class Aggregator:
 
     def _run(self, ts, cols, flush: bool) -> "AggregatedBars":
         s = self.session
-        out = np.empty((ts.shape[0] + 1, 6))
+        m = ts.shape[0] + 1
+        out = [np.empty(m, dtype=np.int64)] + [np.empty(m) for _ in range(5)]
         n = aggregate_into(self.row, ts, *cols, self.minutes, self.trans, self.offs, s.open_minute,
-                           s.close_minute, 1 if s.extended_hours else 0, out, 1 if flush else 0)
-        out = out[:n]
-        return AggregatedBars(out[:, 0].astype(np.int64), *(np.ascontiguousarray(out[:, f]) for f in range(1, 6)))
+                           s.close_minute, 1 if s.extended_hours else 0, *out, 1 if flush else 0)
+        return Bars(*(a[:n] for a in out))
 
     def push(self, timestamps, open, high, low, close, volume) -> "AggregatedBars":
         """Add base bars; return the bars they completed."""

@@ -201,7 +201,9 @@ class ParquetSource:
                               f"available: {self.symbols[:10]}")
         return p
 
-    def load_bars(self, symbol: str, interval: str = "1m", start=None, end=None) -> Bars:
+    def _scan(self, symbol: str, interval: str, start, end, chunk: int | None):
+        import pyarrow as pa
+        import pyarrow.compute  # noqa: F401 - pa.compute.cast
         import pyarrow.dataset as ds
 
         _check_interval(self, interval)
@@ -209,40 +211,76 @@ class ParquetSource:
         try:
             dataset = ds.dataset(str(p), format="parquet")
             ts_field = dataset.schema.field("timestamp")
-            flt = None
-            lo, hi = _bound(start), _bound(end)
-            import pyarrow as pa
-            import pyarrow.compute  # noqa: F401 - pa.compute.cast
-
-            def scalar(v):
-                if pa.types.is_timestamp(ts_field.type):
-                    # Bounds are ns; cast them to the column's unit (us, ms, s).
-                    ns = pa.scalar(v, type=pa.timestamp("ns", tz=ts_field.type.tz))
-                    return pa.compute.cast(ns, ts_field.type, safe=False)
-                return pa.scalar(v, type=ts_field.type)
-
-            if lo is not None:
-                flt = ds.field("timestamp") >= scalar(lo)
-            if hi is not None:
-                cond = ds.field("timestamp") < scalar(hi)
-                flt = cond if flt is None else flt & cond
-            table = dataset.to_table(columns=list(COLUMNS), filter=flt)
         except (OSError, KeyError, ValueError) as exc:
             raise SourceError(f"{p}: cannot read bars ({exc})") from None
-        tcol = table.column("timestamp")
+
+        def scalar(v):
+            if pa.types.is_timestamp(ts_field.type):
+                # Bounds are ns; cast them to the column's unit (us, ms, s).
+                ns = pa.scalar(v, type=pa.timestamp("ns", tz=ts_field.type.tz))
+                return pa.compute.cast(ns, ts_field.type, safe=False)
+            return pa.scalar(v, type=ts_field.type)
+
+        flt = None
+        lo, hi = _bound(start), _bound(end)
+        if lo is not None:
+            flt = ds.field("timestamp") >= scalar(lo)
+        if hi is not None:
+            cond = ds.field("timestamp") < scalar(hi)
+            flt = cond if flt is None else flt & cond
+        try:
+            if chunk is None:
+                yield dataset.to_table(columns=list(COLUMNS), filter=flt)
+            else:
+                # Little readahead: memory must stay bounded however long the file is.
+                for batch in dataset.to_batches(columns=list(COLUMNS), filter=flt, batch_size=chunk,
+                                                batch_readahead=1, fragment_readahead=1, use_threads=False):
+                    if batch.num_rows:
+                        yield batch
+        except (OSError, KeyError, ValueError) as exc:
+            raise SourceError(f"{p}: cannot read bars ({exc})") from None
+
+    @staticmethod
+    def _to_bars(table) -> Bars:
         import pyarrow as pa
 
+        tcol = table.column("timestamp")
         if pa.types.is_timestamp(tcol.type):
             tcol = tcol.cast(pa.timestamp("ns", tz=tcol.type.tz)).cast(pa.int64())
         # Arrow hands out read-only buffers; the compiled code writes nothing to
         # its inputs but its signatures take writable arrays, so copy once here.
         ts = np.array(tcol.to_numpy(), dtype=np.int64)
         cols = [np.array(table.column(c).to_numpy(), dtype=np.float64) for c in COLUMNS[1:]]
-        order = np.argsort(ts, kind="stable")
-        if ts.size and not (order == np.arange(ts.size)).all():
-            ts = ts[order]
-            cols = [c[order] for c in cols]
         return Bars(ts, *cols)
+
+    def load_bars(self, symbol: str, interval: str = "1m", start=None, end=None) -> Bars:
+        table = next(self._scan(symbol, interval, start, end, None))
+        bars = self._to_bars(table)
+        order = np.argsort(bars.timestamp, kind="stable")
+        if bars.n and not (order == np.arange(bars.n)).all():
+            bars = Bars(*(c[order] for c in bars))
+        return bars
+
+    def iter_bars(self, symbol: str, interval: str = "1m", start=None, end=None, chunk: int = 65_536):
+        """The bars in chunks of at most ``chunk`` rows, read row group by row group (bounded memory).
+
+        The file must be sorted by timestamp (as :func:`write_parquet_bars` writes it).
+        """
+        import pyarrow.parquet as pq
+
+        _check_interval(self, interval)
+        p = self.path(symbol)
+        lo, hi = _bound(start), _bound(end)
+        try:
+            pf = pq.ParquetFile(str(p))
+            for batch in pf.iter_batches(batch_size=chunk, columns=list(COLUMNS), use_threads=False):
+                bars = self._to_bars(batch)
+                if lo is not None or hi is not None:
+                    bars = _slice(bars, lo, hi)
+                if bars.n:
+                    yield bars
+        except (OSError, KeyError, ValueError) as exc:
+            raise SourceError(f"{p}: cannot read bars ({exc})") from None
 
 
 def write_parquet_bars(path: str | Path, bars: Bars) -> None:
@@ -251,5 +289,6 @@ def write_parquet_bars(path: str | Path, bars: Bars) -> None:
     import pyarrow.parquet as pq
 
     b = as_bars(bars)
-    table = pa.table({name: col for name, col in zip(COLUMNS, b)})
-    pq.write_table(table, str(path))
+    order = np.argsort(b.timestamp, kind="stable")
+    table = pa.table({name: col[order] for name, col in zip(COLUMNS, b)})
+    pq.write_table(table, str(path), row_group_size=65_536)
