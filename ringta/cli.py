@@ -100,6 +100,22 @@ def _print_last_rows(summary, config) -> None:
         print("".join(cells))
 
 
+def _cmd_plot(args: argparse.Namespace) -> int:
+    try:
+        from .plot import plot_output
+    except ImportError:
+        raise CliError("plotting needs matplotlib: pip install 'ringta[plot]'") from None
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise CliError("plotting needs matplotlib: pip install 'ringta[plot]'") from None
+    inds = args.indicators.split(",") if args.indicators else None
+    path = plot_output(args.run_dir, args.symbol, args.interval, inds, args.out, args.start, args.end,
+                       candles=args.candles, width=args.width, height=args.height)
+    print(f"wrote {path}")
+    return 0
+
+
 def _cmd_requirements(args: argparse.Namespace) -> int:
     config = _load_config(args.config)
     req = _requirements(config)
@@ -190,6 +206,22 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--out", default="ringta-data", help="output folder (default ringta-data)")
     gen.add_argument("--seed", type=int, default=1, help="random seed of the first symbol (default 1)")
     gen.set_defaults(func=_cmd_generate)
+
+    plot = sub.add_parser("plot", help="draw a symbol's bars and indicators from a run's output to PNG",
+                          description="Read <run_dir>/<symbol>/<interval>.parquet (written by ringta run) and draw "
+                                      "the close (or candles) with the chosen indicators. Needs matplotlib "
+                                      "(pip install 'ringta[plot]').")
+    plot.add_argument("run_dir", help="output folder of ringta run")
+    plot.add_argument("--symbol", required=True, help="symbol to draw")
+    plot.add_argument("--interval", default="5m", help="interval (default 5m)")
+    plot.add_argument("--indicators", help="comma-separated indicator keys (default: all)")
+    plot.add_argument("--start", help="first bar time (ISO 8601)")
+    plot.add_argument("--end", help="end time, exclusive (ISO 8601)")
+    plot.add_argument("--candles", action="store_true", help="candles instead of a close line")
+    plot.add_argument("--width", type=int, default=1200, help="image width in pixels (default 1200)")
+    plot.add_argument("--height", type=int, default=800, help="image height in pixels (default 800)")
+    plot.add_argument("--out", default="chart.png", help="PNG to write (default chart.png)")
+    plot.set_defaults(func=_cmd_plot)
 
     demo = sub.add_parser("demo", help="print six indicators over a few hundred synthetic bars",
                           description="Generate synthetic one-minute bars and print the last rows of six indicators.")
