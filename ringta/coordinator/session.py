@@ -20,7 +20,11 @@ import numpy as np
 from ..kernels import REGISTRY
 from . import _core
 from ._core import OUTSIDE_SESSION
-from ._core import on_bar_core as _on_bar_core
+from ..kernels._jit import entry
+from ._core import on_bar_core
+
+# Straight to the compiled code: on_bar always passes the session's own tables.
+_on_bar_core = entry(on_bar_core)
 from .bar import Bar, BarError, Bars, bar_error, to_ns
 from ._core import S_BASE
 from .bar import format_ts

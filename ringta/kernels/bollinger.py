@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._jit import F1, F2, I1, T3, f8, i8, jit, void
+from ._jit import F1, F2, I1, T3, f8, i8, entry, jit, void
 from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, anchor_cycles, check_rows, refill_ring, window_sqdev, window_sum
 from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
 from .sma import _sma_step
@@ -150,6 +150,9 @@ def bbands_update_checked(blk, x):
     if not math.isfinite(x):
         raise ValueError("input is not finite")
     return bbands_update(blk, x)
+
+
+_bbands_update_fast = entry(bbands_update_checked)
 
 
 @jit(T3(F1, f8))
@@ -320,7 +323,9 @@ class BollingerBands(StreamingIndicator):
     def update(self, close: float) -> BBandsResult:
         """Consume one input; return ``(upper, middle, lower)`` (NaN while not ready)."""
         try:
-            return _new(BBandsResult, bbands_update_checked(self._blk, close))
+            if type(close) is float:
+                return _new(BBandsResult, _bbands_update_fast(self._blk, close))
+            return _new(BBandsResult, bbands_update_checked(self._blk, close))  # converts numbers, refuses the rest
         except (ValueError, TypeError):
             raise ValueError(f"BollingerBands.update: close={close!r} is not a finite number; state unchanged") from None
 

@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from ._jit import F1, F2, I1, f8, i8, jit, void
+from ._jit import F1, F2, I1, f8, i8, entry, jit, void
 from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows
 from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
 
@@ -80,6 +80,9 @@ def ema_update_checked(blk, x):
     if not math.isfinite(x):
         raise ValueError("input is not finite")
     return ema_update(blk, x)
+
+
+_ema_update_fast = entry(ema_update_checked)
 
 
 @jit(f8(F1, f8))
@@ -196,7 +199,9 @@ class EMA(StreamingIndicator):
     def update(self, close: float) -> float:
         """Consume one input and return the new value (NaN while not ready)."""
         try:
-            return ema_update_checked(self._blk, close)
+            if type(close) is float:
+                return _ema_update_fast(self._blk, close)
+            return ema_update_checked(self._blk, close)  # converts numbers, refuses the rest
         except (ValueError, TypeError):
             raise ValueError(f"EMA.update: close={close!r} is not a finite number; state unchanged") from None
 

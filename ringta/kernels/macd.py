@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._jit import F1, F2, I1, T3, f8, i8, jit, void
+from ._jit import F1, F2, I1, T3, f8, i8, entry, jit, void
 from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows, ring_sum_chrono
 from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
 from .ema import SEEDS, _ema_step
@@ -142,6 +142,9 @@ def macd_update_checked(blk, x):
     if not math.isfinite(x):
         raise ValueError("input is not finite")
     return macd_update(blk, x)
+
+
+_macd_update_fast = entry(macd_update_checked)
 
 
 @jit(T3(F1, f8))
@@ -295,7 +298,9 @@ class MACD(StreamingIndicator):
     def update(self, close: float) -> MacdResult:
         """Consume one input; return ``(macd, signal, hist)`` (NaN while not ready)."""
         try:
-            return _new(MacdResult, macd_update_checked(self._blk, close))
+            if type(close) is float:
+                return _new(MacdResult, _macd_update_fast(self._blk, close))
+            return _new(MacdResult, macd_update_checked(self._blk, close))  # converts numbers, refuses the rest
         except (ValueError, TypeError):
             raise ValueError(f"MACD.update: close={close!r} is not a finite number; state unchanged") from None
 

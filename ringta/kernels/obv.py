@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from ._jit import F1, F2, I1, f8, i8, jit, void
+from ._jit import F1, F2, I1, f8, i8, entry, jit, void
 from ._ring import H_COUNT, H_SIZE, check_rows
 from ._spec import KernelSpec, StreamingIndicator, batch_call
 
@@ -59,6 +59,9 @@ def obv_update_checked(blk, close, volume):
     if not (math.isfinite(close) and math.isfinite(volume) and volume >= 0.0):
         raise ValueError("input is not finite")
     return obv_update(blk, close, volume)
+
+
+_obv_update_fast = entry(obv_update_checked)
 
 
 @jit(f8(F1, f8, f8))
@@ -153,7 +156,9 @@ class OBV(StreamingIndicator):
     def update(self, close: float, volume: float) -> float:
         """Consume one bar's close and volume; return the new value."""
         try:
-            return obv_update_checked(self._blk, close, volume)
+            if type(close) is float and type(volume) is float:
+                return _obv_update_fast(self._blk, close, volume)
+            return obv_update_checked(self._blk, close, volume)  # converts numbers, refuses the rest
         except (ValueError, TypeError):
             raise ValueError(
                 f"OBV.update: close={close!r}, volume={volume!r} must be finite and volume >= 0; state unchanged"

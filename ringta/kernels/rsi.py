@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-from ._jit import F1, F2, I1, f8, i8, jit, void
+from ._jit import F1, F2, I1, f8, i8, entry, jit, void
 from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows
 from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
 
@@ -91,6 +91,9 @@ def rsi_update_checked(blk, x):
     if not math.isfinite(x):
         raise ValueError("input is not finite")
     return rsi_update(blk, x)
+
+
+_rsi_update_fast = entry(rsi_update_checked)
 
 
 @jit(f8(F1, f8))
@@ -212,7 +215,9 @@ class RSI(StreamingIndicator):
     def update(self, close: float) -> float:
         """Consume one input and return the new value (NaN while not ready)."""
         try:
-            return rsi_update_checked(self._blk, close)
+            if type(close) is float:
+                return _rsi_update_fast(self._blk, close)
+            return rsi_update_checked(self._blk, close)  # converts numbers, refuses the rest
         except (ValueError, TypeError):
             raise ValueError(f"RSI.update: close={close!r} is not a finite number; state unchanged") from None
 

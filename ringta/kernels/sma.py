@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from ._jit import F1, F2, I1, f8, i8, jit, void
+from ._jit import F1, F2, I1, f8, i8, entry, jit, void
 from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, anchor_cycles, check_rows, refill_ring, seq_sum
 from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
 
@@ -76,6 +76,9 @@ def sma_update_checked(blk, x):
     if not math.isfinite(x):
         raise ValueError("input is not finite")
     return sma_update(blk, x)
+
+
+_sma_update_fast = entry(sma_update_checked)
 
 
 @jit(f8(F1, f8))
@@ -209,7 +212,9 @@ class SMA(StreamingIndicator):
     def update(self, close: float) -> float:
         """Consume one input and return the new value (NaN while not ready)."""
         try:
-            return sma_update_checked(self._blk, close)
+            if type(close) is float:
+                return _sma_update_fast(self._blk, close)
+            return sma_update_checked(self._blk, close)  # converts numbers, refuses the rest
         except (ValueError, TypeError):
             raise ValueError(f"SMA.update: close={close!r} is not a finite number; state unchanged") from None
 
