@@ -16,11 +16,16 @@ from .kernels.macd import MACD, MacdResult, macd
 from .kernels.obv import OBV, obv
 from .kernels.rsi import RSI, rsi
 from .kernels.sma import SMA, sma
+from .kernels.trange import TRANGE, trange
+from .kernels.atr import ATR, atr
+from .kernels.natr import NATR, natr
 
 __version__ = "0.1.0"
 
 __all__ = [
     "sma", "ema", "rsi", "macd", "bbands", "obv",
     "SMA", "EMA", "RSI", "MACD", "BollingerBands", "OBV",
+    "trange", "atr", "natr",
+    "TRANGE", "ATR", "NATR",
     "MacdResult", "BBandsResult", "Bar", "Bars",
 ]

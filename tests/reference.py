@@ -173,6 +173,46 @@ def obv_ref(close, volume) -> tuple[np.ndarray]:
     return (out,)
 
 
+def _true_ranges(h: list[float], l: list[float], c: list[float]) -> list[float]:
+    """True range of every bar from index 1 (NaN at 0): the bar's range widened to the previous close."""
+    return [NAN] + [max(h[t] - l[t], abs(c[t - 1] - h[t]), abs(c[t - 1] - l[t])) for t in range(1, len(c))]
+
+
+def trange_ref(high, low, close) -> tuple[np.ndarray]:
+    """max(high - low, |prev close - high|, |prev close - low|), from index 1."""
+    h, l, c = _as_float(high), _as_float(low), _as_float(close)
+    return (np.array(_true_ranges(h, l, c), dtype=np.float64),)
+
+
+def _wilder_atr(h: list[float], l: list[float], c: list[float], period: int) -> list[float]:
+    """Wilder ATR path: mean of the true ranges of bars 1..period, then (prev*(p-1) + tr)/p."""
+    tr = _true_ranges(h, l, c)
+    path = [NAN] * len(c)
+    if len(c) <= period:
+        return path
+    prev = sum(tr[1 : period + 1]) / period
+    path[period] = prev
+    for t in range(period + 1, len(c)):
+        prev = (prev * (period - 1) + tr[t]) / period
+        path[t] = prev
+    return path
+
+
+def atr_ref(high, low, close, period: int = 14) -> tuple[np.ndarray]:
+    """Wilder average true range, first value at index ``period``."""
+    return (np.array(_wilder_atr(_as_float(high), _as_float(low), _as_float(close), period), dtype=np.float64),)
+
+
+def natr_ref(high, low, close, period: int = 14) -> tuple[np.ndarray]:
+    """ATR / close * 100 (0 where the close is 0), first value at index ``period``."""
+    c = _as_float(close)
+    path = _wilder_atr(_as_float(high), _as_float(low), c, period)
+    out = _nan_array(len(c))
+    for t in range(period, len(c)):
+        out[t] = 0.0 if c[t] == 0.0 else path[t] / c[t] * 100.0
+    return (out,)
+
+
 REFERENCES: dict[str, Callable[..., tuple[np.ndarray, ...]]] = {
     "sma": sma_ref,
     "ema": ema_ref,
@@ -180,6 +220,9 @@ REFERENCES: dict[str, Callable[..., tuple[np.ndarray, ...]]] = {
     "macd": macd_ref,
     "bbands": bbands_ref,
     "obv": obv_ref,
+    "trange": trange_ref,
+    "atr": atr_ref,
+    "natr": natr_ref,
 }
 
 

@@ -30,23 +30,35 @@ RTOL = 1e-11
 TAIL = 2_000                      # the last outputs compared to the reference
 
 CLASSES = {"sma": ringta.SMA, "ema": ringta.EMA, "rsi": ringta.RSI, "macd": ringta.MACD,
-           "bbands": ringta.BollingerBands, "obv": ringta.OBV}
+           "bbands": ringta.BollingerBands, "obv": ringta.OBV,
+           "trange": ringta.TRANGE, "atr": ringta.ATR, "natr": ringta.NATR}
+
+# Kernels on high/low/close whose reference is TA-Lib: name -> (bars -> the TA-Lib outputs).
+HLC_TALIB = {
+    "trange": lambda b, p: [talib.TRANGE(b["high"], b["low"], b["close"])],
+    "atr": lambda b, p: [talib.ATR(b["high"], b["low"], b["close"], timeperiod=p["period"])],
+    "natr": lambda b, p: [talib.NATR(b["high"], b["low"], b["close"], timeperiod=p["period"])],
+}
 
 
 @pytest.fixture(scope="module")
 def ten_years():
     b = generate_minute_bars(days=DAYS, seed=2520, price=1.0)
     assert b.n == DAYS * 390 == 982_800
-    return np.ascontiguousarray(b.close), np.ascontiguousarray(b.volume)
+    return (np.ascontiguousarray(b.close), np.ascontiguousarray(b.volume),
+            np.ascontiguousarray(b.high), np.ascontiguousarray(b.low))
 
 
 def test_every_kernel_is_covered():
     assert set(CLASSES) == set(REGISTRY), "a kernel was added: extend CLASSES and the references"
 
 
-def _reference(name: str, close: np.ndarray, volume: np.ndarray, params: dict) -> list[np.ndarray]:
+def _reference(name: str, close: np.ndarray, volume: np.ndarray, params: dict,
+               bars: dict | None = None) -> list[np.ndarray]:
     """The last TAIL values of each output, recomputed exactly (windows) or by TA-Lib (recursions)."""
     n = close.size
+    if name in HLC_TALIB:
+        return [w[-TAIL:] for w in HLC_TALIB[name](bars, params)]
     idx = range(n - TAIL, n)
     if name == "sma":
         p = params["period"]
@@ -79,11 +91,12 @@ def _reference(name: str, close: np.ndarray, volume: np.ndarray, params: dict) -
 def test_ten_years_every_kernel(level, ten_years):
     close = ten_years[0] * level
     volume = ten_years[1]
+    bars = {"close": close, "volume": volume, "high": ten_years[2] * level, "low": ten_years[3] * level}
     worst = {}
     for name, cls in CLASSES.items():
         ind = cls()
         params = ind.params
-        ins = (close, volume) if cls.spec.inputs == ("close", "volume") else (close,)
+        ins = tuple(bars[f] for f in cls.spec.inputs)
         # update == extend, bit for bit, on a prefix
         stepped, batched = cls(), cls()
         for i in range(PREFIX):
@@ -96,7 +109,7 @@ def test_ten_years_every_kernel(level, ten_years):
             outs = stepped.extend(*(x[lo : lo + CHUNK] for x in ins))
         got = [np.asarray(outs)] if not isinstance(outs, tuple) else [np.asarray(o) for o in outs]
         got = [g[-TAIL:] for g in got]
-        want = _reference(name, close, volume, params)
+        want = _reference(name, close, volume, params, bars)
         # the final value read from the instance is the last output
         final = stepped.value
         final = final if isinstance(final, tuple) else (final,)

@@ -97,6 +97,22 @@ TALIB_EQUIVALENT: dict[str, TalibEquivalent] = {
         lambda b: (talib.OBV(b["close"], b["volume"]),),
         ({},),
     ),
+    "trange": TalibEquivalent(
+        "TRANGE",
+        lambda b: (talib.TRANGE(b["high"], b["low"], b["close"]),),
+        ({},),
+    ),
+    "atr": TalibEquivalent(
+        "ATR",
+        lambda b, period: (talib.ATR(b["high"], b["low"], b["close"], timeperiod=period),),
+        tuple({"period": p} for p in (1, 2, 14, 50, 200)),
+    ),
+    "natr": TalibEquivalent(
+        "NATR",
+        # Period 1 is left out: TA-Lib's NATR returns the plain true range there.
+        lambda b, period: (talib.NATR(b["high"], b["low"], b["close"], timeperiod=period),),
+        tuple({"period": p} for p in (2, 5, 14, 50, 200)),
+    ),
 }
 
 # Registry entries with no TA-Lib counterpart, name -> reason. Each must be

@@ -66,10 +66,12 @@ def bar_series(draw) -> dict:
         close = level * rng.choice([1.0, 1.0 + vol, 1.0 - vol, 1.5], n)
     wick = np.abs(rng.normal(0.0, vol, (2, n))) * close
     volume = rng.choice([0.0, 1.0, 250.0, 1e6], n) * rng.integers(0, 3, n)
+    open_ = np.concatenate([[close[0]], close[:-1]])
+    # Valid bars: high >= max(open, close), low <= min(open, close).
     return {
-        "open": np.concatenate([[close[0]], close[:-1]]),
-        "high": close + wick[0],
-        "low": close - wick[1],
+        "open": open_,
+        "high": np.maximum(open_, close) + wick[0],
+        "low": np.minimum(open_, close) - wick[1],
         "close": close,
         "volume": volume.astype(np.float64),
     }
@@ -99,10 +101,11 @@ def params_for(spec):
 def fixed_bars(close: np.ndarray) -> dict:
     """Bars around a given close series, for explicit examples."""
     n = len(close)
+    open_ = np.concatenate([[close[0]], close[:-1]])
     return {
-        "open": np.concatenate([[close[0]], close[:-1]]),
-        "high": close * 1.001,
-        "low": close * 0.999,
+        "open": open_,
+        "high": np.maximum(open_, close) * 1.001,
+        "low": np.minimum(open_, close) * 0.999,
         "close": close,
         "volume": np.tile([100.0, 0.0, 2500.0], n)[:n],
     }

@@ -28,6 +28,9 @@ from .macd import SPEC as MACD_SPEC, _macd_advance
 from .obv import SPEC as OBV_SPEC, obv_update
 from .rsi import SPEC as RSI_SPEC, rsi_update
 from .sma import SPEC as SMA_SPEC, sma_update
+from .trange import SPEC as TRANGE_SPEC, trange_update
+from .atr import SPEC as ATR_SPEC, atr_update
+from .natr import SPEC as NATR_SPEC, natr_update
 
 P_KIND, P_OFFSET, P_WIDTH, P_SOURCE, P_ROW = range(5)
 PROGRAM_COLUMNS = 5
@@ -39,7 +42,10 @@ K_RSI = RSI_SPEC.kind_id
 K_MACD = MACD_SPEC.kind_id
 K_BB = BB_SPEC.kind_id
 K_OBV = OBV_SPEC.kind_id
-DISPATCHED = frozenset({K_SMA, K_EMA, K_RSI, K_MACD, K_BB, K_OBV})
+K_TRANGE = TRANGE_SPEC.kind_id
+K_ATR = ATR_SPEC.kind_id
+K_NATR = NATR_SPEC.kind_id
+DISPATCHED = frozenset({K_SMA, K_EMA, K_RSI, K_MACD, K_BB, K_OBV, K_TRANGE, K_ATR, K_NATR})
 
 
 @jit(void(i8, F1, i8, f8, f8, f8, f8, f8), inline=True)
@@ -66,6 +72,12 @@ def dispatch_block(kind, blk, src, o, h, l, c, v):
         bbands_update(blk, x)
     elif kind == K_OBV:
         obv_update(blk, c, v)
+    elif kind == K_TRANGE:
+        trange_update(blk, h, l, c)
+    elif kind == K_ATR:
+        atr_update(blk, h, l, c)
+    elif kind == K_NATR:
+        natr_update(blk, h, l, c)
 
 
 @jit(void(F1, I2, i8, f8, f8, f8, f8, f8))

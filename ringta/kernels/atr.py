@@ -1,0 +1,215 @@
+"""ATR: average true range (Wilder).
+
+Definition
+    Wilder's smoothing of the true range (see :mod:`ringta.kernels.trange`):
+    ``atr[t] = (atr[t-1] * (period - 1) + trange[t]) / period``, in TA-Lib's
+    order of operations (so the values equal TA-Lib's bit for bit).
+Seed and warm-up
+    The first value is the simple mean of the true ranges of bars
+    ``1 .. period`` (bar 0 has none), at index ``period`` (TA-Lib's
+    lookback); NaN before. ``period=1`` gives the true range.
+Inputs
+    high, low, close.
+Outputs
+    ``value``, in price units.
+Reference
+    TA-Lib ``ATR`` (default compatibility, no unstable period).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._jit import F1, F2, I1, f8, i8, jit, void
+from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows
+from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
+from .trange import _trange_step
+
+ATR_PERIOD = H_SIZE
+ATR_PM1 = H_SIZE + 1  # period - 1
+ATR_PREV = H_SIZE + 2  # previous close
+ATR_VALUE = H_SIZE + 3  # sum of true ranges during warm-up, then the average
+ATR_OUT = H_SIZE + 4
+ATR_WIDTH = H_SIZE + 5
+
+PARAMS = (Param("period", int, 14, 1, MAX_PERIOD, doc="Wilder smoothing period"),)
+
+
+@jit(f8(f8, f8, f8, f8))
+def _atr_step(period, pm1, prev, tr):
+    """Wilder's step as TA-Lib writes it: ``(prev * (period - 1) + tr) / period``."""
+    return (prev * pm1 + tr) / period
+
+
+@jit(f8(F1, f8, f8, f8))
+def atr_update(blk, high, low, close):
+    """Advance one ATR block by one bar; return the new value (NaN while warming up)."""
+    n = blk[H_COUNT]
+    out = np.nan
+    if n > 0.0:
+        p = blk[ATR_PERIOD]
+        tr = _trange_step(high, low, blk[ATR_PREV])
+        if n <= p:
+            s = blk[ATR_VALUE] + tr
+            if n == p:
+                s = s / p
+                out = s
+        else:
+            s = _atr_step(p, blk[ATR_PM1], blk[ATR_VALUE], tr)
+            out = s
+        blk[ATR_VALUE] = s
+    blk[ATR_PREV] = close
+    blk[H_COUNT] = n + 1.0
+    blk[ATR_OUT] = out
+    return out
+
+
+@jit(f8(F1, f8, f8, f8))
+def atr_update_checked(blk, high, low, close):
+    if not (math.isfinite(high) and math.isfinite(low) and math.isfinite(close)):
+        raise ValueError("input is not finite")
+    return atr_update(blk, high, low, close)
+
+
+@jit(f8(F1, f8, f8, f8))
+def atr_peek(blk, high, low, close):
+    return atr_update(blk.copy(), high, low, close)
+
+
+@jit(void(F2, I1, F1, F1, F1, F2))
+def atr_update_rows(state, rows, high, low, close, out):
+    """Advance ``state[rows[i]]`` by ``(high[i], low[i], close[i])``; write values to ``out[i, 0]``."""
+    check_rows(state.shape[0], rows, min(high.shape[0], low.shape[0], close.shape[0]), out.shape[0])
+    for i in range(rows.shape[0]):
+        out[i, 0] = atr_update(state[rows[i]], high[i], low[i], close[i])
+
+
+@jit(i8(F1, F1, F1, F1, F1))
+def atr_batch(blk, high, low, close, out):
+    """Run whole series through ``blk``; return the first non-finite index or -1.
+
+    Warm-up goes through :func:`atr_update` itself; the steady state runs the
+    same steps on locals.
+    """
+    m = close.shape[0]
+    lb = blk[H_LOOKBACK]
+    i = 0
+    while i < m and blk[H_COUNT] <= lb:
+        if not (math.isfinite(high[i]) and math.isfinite(low[i]) and math.isfinite(close[i])):
+            return i
+        out[i] = atr_update(blk, high[i], low[i], close[i])
+        i += 1
+    if i == m:
+        return -1
+    p = blk[ATR_PERIOD]
+    pm1 = blk[ATR_PM1]
+    prev = blk[ATR_PREV]
+    v = blk[ATR_VALUE]
+    start = i
+    bad = -1
+    for i in range(start, m):
+        h = high[i]
+        lo = low[i]
+        c = close[i]
+        if not (math.isfinite(h) and math.isfinite(lo) and math.isfinite(c)):
+            bad = i
+            break
+        v = _atr_step(p, pm1, v, _trange_step(h, lo, prev))
+        prev = c
+        out[i] = v
+    else:
+        i = m
+    if i > start:
+        blk[H_COUNT] += i - start
+        blk[ATR_PREV] = prev
+        blk[ATR_VALUE] = v
+        blk[ATR_OUT] = v
+    return bad
+
+
+def atr_lookback(period: int = 14) -> int:
+    return period
+
+
+def make_block(period: int = 14) -> np.ndarray:
+    blk = np.zeros(ATR_WIDTH)
+    blk[H_LOOKBACK] = atr_lookback(period)
+    blk[ATR_PERIOD] = period
+    blk[ATR_PM1] = period - 1.0
+    blk[ATR_OUT] = np.nan
+    return blk
+
+
+def atr(high, low, close, period: int = 14) -> np.ndarray:
+    """Wilder's average true range.
+
+    Parameters
+    ----------
+    high, low, close : array_like
+        Input series of equal length (finite numbers).
+    period : int, default 14
+        Smoothing period in [1, 100000] (TA-Lib's ``timeperiod``).
+
+    Returns
+    -------
+    numpy.ndarray
+        Same length as the inputs; NaN before index ``period``.
+
+    Examples
+    --------
+    >>> import ringta
+    >>> high, low, close = [11.0, 12.0, 10.5, 12.0], [9.0, 11.0, 9.5, 10.0], [10.0, 11.5, 10.0, 11.0]
+    >>> ringta.atr(high, low, close, period=2).tolist()
+    [nan, nan, 2.0, 2.0]
+    """
+    return batch_call(SPEC, "atr", {"period": period}, {"high": high, "low": low, "close": close})[0]
+
+
+class ATR(StreamingIndicator):
+    """Streaming Wilder average true range (see :func:`ringta.atr`).
+
+    Examples
+    --------
+    >>> import ringta
+    >>> a = ringta.ATR(period=2)
+    >>> bars = ((11.0, 9.0, 10.0), (12.0, 11.0, 11.5), (10.5, 9.5, 10.0), (13.0, 10.0, 12.0))
+    >>> [a.update(h, l, c) for h, l, c in bars]
+    [nan, nan, 2.0, 2.5]
+    """
+
+    __slots__ = ()
+
+    def __init__(self, period: int = 14):
+        self._setup(SPEC.validate("ATR", period=period))
+
+    def update(self, high: float, low: float, close: float) -> float:
+        """Consume one bar's high, low and close; return the new value (NaN while not ready)."""
+        try:
+            return atr_update_checked(self._blk, high, low, close)
+        except (ValueError, TypeError):
+            raise ValueError(
+                f"ATR.update: high={high!r}, low={low!r}, close={close!r} must be finite; state unchanged"
+            ) from None
+
+
+SPEC = KernelSpec(
+    name="atr",
+    title="Average True Range (Wilder)",
+    kind_id=8,
+    type="volatility",
+    inputs=("high", "low", "close"),
+    outputs=("value",),
+    params=PARAMS,
+    make_block=make_block,
+    lookback=atr_lookback,
+    out_offset=ATR_OUT,
+    batch=atr,
+    stream=ATR,
+    update_rows=atr_update_rows,
+    batch_driver=atr_batch,
+    peek_fn=atr_peek,
+    key_params=("period",),
+)
+ATR.spec = SPEC
