@@ -19,13 +19,16 @@ from .kernels.sma import SMA, sma
 from .kernels.trange import TRANGE, trange
 from .kernels.atr import ATR, atr
 from .kernels.natr import NATR, natr
+from .kernels.mom import MOM, mom
+from .kernels.roc import ROC, roc
+from .kernels.wma import WMA, wma
 
 __version__ = "0.1.0"
 
 __all__ = [
     "sma", "ema", "rsi", "macd", "bbands", "obv",
     "SMA", "EMA", "RSI", "MACD", "BollingerBands", "OBV",
-    "trange", "atr", "natr",
-    "TRANGE", "ATR", "NATR",
+    "trange", "atr", "natr", "mom", "roc", "wma",
+    "TRANGE", "ATR", "NATR", "MOM", "ROC", "WMA",
     "MacdResult", "BBandsResult", "Bar", "Bars",
 ]

@@ -213,6 +213,34 @@ def natr_ref(high, low, close, period: int = 14) -> tuple[np.ndarray]:
     return (out,)
 
 
+def mom_ref(close, period: int = 10) -> tuple[np.ndarray]:
+    """x[t] - x[t - period], from index ``period``."""
+    x = _as_float(close)
+    out = _nan_array(len(x))
+    for t in range(period, len(x)):
+        out[t] = x[t] - x[t - period]
+    return (out,)
+
+
+def roc_ref(close, period: int = 10) -> tuple[np.ndarray]:
+    """(x[t] / x[t - period] - 1) * 100 (0 where x[t - period] is 0), from index ``period``."""
+    x = _as_float(close)
+    out = _nan_array(len(x))
+    for t in range(period, len(x)):
+        out[t] = 0.0 if x[t - period] == 0.0 else (x[t] / x[t - period] - 1.0) * 100.0
+    return (out,)
+
+
+def wma_ref(close, period: int = 30) -> tuple[np.ndarray]:
+    """Weights 1..period (newest heaviest), correctly rounded weighted sum / (period*(period+1)/2)."""
+    x = _as_float(close)
+    out = _nan_array(len(x))
+    div = period * (period + 1) // 2
+    for t in range(period - 1, len(x)):
+        out[t] = math.fsum((j + 1) * x[t - period + 1 + j] for j in range(period)) / div
+    return (out,)
+
+
 REFERENCES: dict[str, Callable[..., tuple[np.ndarray, ...]]] = {
     "sma": sma_ref,
     "ema": ema_ref,
@@ -223,6 +251,9 @@ REFERENCES: dict[str, Callable[..., tuple[np.ndarray, ...]]] = {
     "trange": trange_ref,
     "atr": atr_ref,
     "natr": natr_ref,
+    "mom": mom_ref,
+    "roc": roc_ref,
+    "wma": wma_ref,
 }
 
 

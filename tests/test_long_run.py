@@ -31,7 +31,8 @@ TAIL = 2_000                      # the last outputs compared to the reference
 
 CLASSES = {"sma": ringta.SMA, "ema": ringta.EMA, "rsi": ringta.RSI, "macd": ringta.MACD,
            "bbands": ringta.BollingerBands, "obv": ringta.OBV,
-           "trange": ringta.TRANGE, "atr": ringta.ATR, "natr": ringta.NATR}
+           "trange": ringta.TRANGE, "atr": ringta.ATR, "natr": ringta.NATR,
+           "mom": ringta.MOM, "roc": ringta.ROC, "wma": ringta.WMA}
 
 # Kernels on high/low/close whose reference is TA-Lib: name -> (bars -> the TA-Lib outputs).
 HLC_TALIB = {
@@ -63,6 +64,16 @@ def _reference(name: str, close: np.ndarray, volume: np.ndarray, params: dict,
     if name == "sma":
         p = params["period"]
         return [np.array([window_mean(close[i - p + 1 : i + 1]) for i in idx])]
+    if name == "mom":
+        p = params["period"]
+        return [np.array([close[i] - close[i - p] for i in idx])]
+    if name == "roc":
+        p = params["period"]
+        return [np.array([0.0 if close[i - p] == 0.0 else (close[i] / close[i - p] - 1.0) * 100.0 for i in idx])]
+    if name == "wma":
+        p = params["period"]
+        return [np.array([math.fsum((j + 1) * close[i - p + 1 + j] for j in range(p)) / (p * (p + 1) // 2)
+                          for i in idx])]
     if name == "bbands":
         p, k = params["period"], params["num_std"]
         mid = np.array([window_mean(close[i - p + 1 : i + 1]) for i in idx])
@@ -118,7 +129,14 @@ def test_ten_years_every_kernel(level, ten_years):
         # of near-equal averages, so they are scaled by the price level of the series instead
         for out_name, g, w in zip(cls.spec.outputs, got, want):
             assert np.isfinite(g).all() and np.isfinite(w).all()
-            scale = np.abs(w) if name != "macd" else np.full_like(w, np.abs(close[-TAIL:]).max())
+            # (MOM, a difference of prices, and ROC, in percent, can be exactly 0: scaled by the price level
+            # and by 100 points respectively)
+            if name in ("macd", "mom"):
+                scale = np.full_like(w, np.abs(close[-TAIL:]).max())
+            elif name == "roc":
+                scale = np.full_like(w, 100.0)
+            else:
+                scale = np.abs(w)
             rel = float((np.abs(g - w) / scale).max())
             worst[f"{name}.{out_name}"] = rel
             assert rel <= RTOL, f"level {level:g} {name}.{out_name}: relative error {rel:.3g} > {RTOL}"

@@ -113,6 +113,21 @@ TALIB_EQUIVALENT: dict[str, TalibEquivalent] = {
         lambda b, period: (talib.NATR(b["high"], b["low"], b["close"], timeperiod=period),),
         tuple({"period": p} for p in (2, 5, 14, 50, 200)),
     ),
+    "mom": TalibEquivalent(
+        "MOM",
+        lambda b, period: (talib.MOM(b["close"], timeperiod=period),),
+        tuple({"period": p} for p in (1, 2, 10, 50, 200)),
+    ),
+    "roc": TalibEquivalent(
+        "ROC",
+        lambda b, period: (talib.ROC(b["close"], timeperiod=period),),
+        tuple({"period": p} for p in (1, 2, 10, 50, 200)),
+    ),
+    "wma": TalibEquivalent(
+        "WMA",
+        lambda b, period: (talib.WMA(b["close"], timeperiod=period),),
+        tuple({"period": p} for p in (1, 2, 3, 14, 30, 200)),
+    ),
 }
 
 # Registry entries with no TA-Lib counterpart, name -> reason. Each must be

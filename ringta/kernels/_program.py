@@ -31,6 +31,9 @@ from .sma import SPEC as SMA_SPEC, sma_update
 from .trange import SPEC as TRANGE_SPEC, trange_update
 from .atr import SPEC as ATR_SPEC, atr_update
 from .natr import SPEC as NATR_SPEC, natr_update
+from .mom import SPEC as MOM_SPEC, mom_update
+from .roc import SPEC as ROC_SPEC, roc_update
+from .wma import SPEC as WMA_SPEC, wma_update
 
 P_KIND, P_OFFSET, P_WIDTH, P_SOURCE, P_ROW = range(5)
 PROGRAM_COLUMNS = 5
@@ -45,7 +48,10 @@ K_OBV = OBV_SPEC.kind_id
 K_TRANGE = TRANGE_SPEC.kind_id
 K_ATR = ATR_SPEC.kind_id
 K_NATR = NATR_SPEC.kind_id
-DISPATCHED = frozenset({K_SMA, K_EMA, K_RSI, K_MACD, K_BB, K_OBV, K_TRANGE, K_ATR, K_NATR})
+K_MOM = MOM_SPEC.kind_id
+K_ROC = ROC_SPEC.kind_id
+K_WMA = WMA_SPEC.kind_id
+DISPATCHED = frozenset({K_SMA, K_EMA, K_RSI, K_MACD, K_BB, K_OBV, K_TRANGE, K_ATR, K_NATR, K_MOM, K_ROC, K_WMA})
 
 
 @jit(void(i8, F1, i8, f8, f8, f8, f8, f8), inline=True)
@@ -78,6 +84,12 @@ def dispatch_block(kind, blk, src, o, h, l, c, v):
         atr_update(blk, h, l, c)
     elif kind == K_NATR:
         natr_update(blk, h, l, c)
+    elif kind == K_MOM:
+        mom_update(blk, x)
+    elif kind == K_ROC:
+        roc_update(blk, x)
+    elif kind == K_WMA:
+        wma_update(blk, x)
 
 
 @jit(void(F1, I2, i8, f8, f8, f8, f8, f8))

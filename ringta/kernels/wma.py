@@ -1,0 +1,258 @@
+"""WMA: weighted moving average.
+
+Definition
+    ``wma[t] = (1*x[t-period+1] + 2*x[t-period+2] + ... + period*x[t]) / (period*(period+1)/2)``.
+Seed and warm-up
+    First value at index ``period - 1`` (TA-Lib's lookback); NaN before.
+    The weighted sum ``W`` and the plain sum ``S`` of the window are updated
+    in O(1) per input (``W' = W - S + period*x``, ``S' = S + x - x_old``) and
+    recomputed exactly from the ring at the first full window and then every
+    ``ceil(64 / period)`` ring cycles (every ``period`` inputs from a period
+    of 64), so rounding error cannot accumulate. The interval is shorter than
+    SMA's 512 inputs because an error in ``S`` enters ``W`` at every step, so
+    ``W``'s error grows like ``k**1.5`` over ``k`` inputs; with 64 it stays
+    below about ``1e-13 / period`` relative. (TA-Lib keeps both sums running
+    over the whole series without recomputing them.)
+Inputs
+    one series (close by default).
+Outputs
+    ``value``, in price units.
+Reference
+    TA-Lib ``WMA``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._jit import F1, F2, I1, f8, i8, jit, void
+from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows, seq_sum
+from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
+
+WMA_PERIOD = H_SIZE
+WMA_DIV = H_SIZE + 1  # period * (period + 1) / 2
+WMA_ACYC = H_SIZE + 2  # ring cycles between exact recomputations of the sums
+WMA_CYC = H_SIZE + 3  # ring cycles since the last recomputation
+WMA_POS = H_SIZE + 4  # ring slot of the next input
+WMA_SUM = H_SIZE + 5  # plain window sum S
+WMA_WSUM = H_SIZE + 6  # weighted window sum W
+WMA_OUT = H_SIZE + 7
+WMA_RING = H_SIZE + 8
+
+PARAMS = (Param("period", int, 30, 1, MAX_PERIOD, doc="window length"),)
+WMA_ANCHOR_INPUTS = 64
+
+
+def wma_anchor_cycles(period: int) -> int:
+    """Ring cycles between exact recomputations of the sums."""
+    return max(1, -(-WMA_ANCHOR_INPUTS // period))
+
+
+@jit(f8(f8, f8, f8, f8))
+def _wma_wstep(period, wsum, total, x):
+    """Weighted sum after ``x`` enters: every weight drops by one (the oldest to 0), ``x`` gets ``period``."""
+    return (wsum - total) + period * x
+
+
+@jit(f8(f8, f8, f8))
+def _wma_sstep(total, x, old):
+    return total + (x - old)
+
+
+@jit(f8(F1, i8, i8))
+def seq_wsum(a, start, n):
+    """``sum((j + 1) * a[start + j] for j in range(n))`` in a fixed order (oldest first)."""
+    total = 0.0
+    w = 1.0
+    for j in range(start, start + n):
+        total += w * a[j]
+        w += 1.0
+    return total
+
+
+@jit(f8(F1, f8))
+def wma_update(blk, x):
+    """Advance one WMA block by one input; return the new value (NaN while warming up)."""
+    p = blk[WMA_PERIOD]
+    pos = int(blk[WMA_POS])
+    slot = WMA_RING + pos
+    old = blk[slot]  # zero until the ring has been filled once
+    blk[slot] = x
+    total = blk[WMA_SUM]
+    wsum = _wma_wstep(p, blk[WMA_WSUM], total, x)
+    total = _wma_sstep(total, x, old)
+    if pos == p - 1.0:
+        cyc = blk[WMA_CYC] + 1.0
+        if cyc >= blk[WMA_ACYC]:
+            total = seq_sum(blk, WMA_RING, pos + 1)
+            wsum = seq_wsum(blk, WMA_RING, pos + 1)
+            cyc = 0.0
+        blk[WMA_CYC] = cyc
+        pos = 0
+    else:
+        pos += 1
+    n = blk[H_COUNT] + 1.0
+    blk[H_COUNT] = n
+    blk[WMA_SUM] = total
+    blk[WMA_WSUM] = wsum
+    blk[WMA_POS] = pos
+    out = wsum / blk[WMA_DIV] if n > blk[H_LOOKBACK] else np.nan
+    blk[WMA_OUT] = out
+    return out
+
+
+@jit(f8(F1, f8))
+def wma_update_checked(blk, x):
+    if not math.isfinite(x):
+        raise ValueError("input is not finite")
+    return wma_update(blk, x)
+
+
+@jit(f8(F1, f8))
+def wma_peek(blk, x):
+    return wma_update(blk.copy(), x)
+
+
+@jit(void(F2, I1, F1, F2))
+def wma_update_rows(state, rows, x, out):
+    """Advance ``state[rows[i]]`` by ``x[i]`` for every i; write values to ``out[i, 0]``."""
+    check_rows(state.shape[0], rows, x.shape[0], out.shape[0])
+    for i in range(rows.shape[0]):
+        out[i, 0] = wma_update(state[rows[i]], x[i])
+
+
+@jit(i8(F1, F1, F1))
+def wma_batch(blk, x, out):
+    """Run a whole series through ``blk``; return the first non-finite index or -1.
+
+    Sums and counters live in locals; the ring stays in the block, so the
+    outgoing values and the recomputations are exactly those of streaming.
+    """
+    m = x.shape[0]
+    p = blk[WMA_PERIOD]
+    ip = int(p)
+    div = blk[WMA_DIV]
+    acyc = blk[WMA_ACYC]
+    lb = blk[H_LOOKBACK]
+    n = blk[H_COUNT]
+    pos = int(blk[WMA_POS])
+    cyc = blk[WMA_CYC]
+    total = blk[WMA_SUM]
+    wsum = blk[WMA_WSUM]
+    v = blk[WMA_OUT]
+    bad = -1
+    for i in range(m):
+        xi = x[i]
+        if not math.isfinite(xi):
+            bad = i
+            break
+        slot = WMA_RING + pos
+        old = blk[slot]
+        blk[slot] = xi
+        wsum = _wma_wstep(p, wsum, total, xi)
+        total = _wma_sstep(total, xi, old)
+        if pos == ip - 1:
+            cyc += 1.0
+            if cyc >= acyc:
+                total = seq_sum(blk, WMA_RING, ip)
+                wsum = seq_wsum(blk, WMA_RING, ip)
+                cyc = 0.0
+            pos = 0
+        else:
+            pos += 1
+        n += 1.0
+        v = wsum / div if n > lb else np.nan
+        out[i] = v
+    blk[H_COUNT] = n
+    blk[WMA_POS] = pos
+    blk[WMA_CYC] = cyc
+    blk[WMA_SUM] = total
+    blk[WMA_WSUM] = wsum
+    blk[WMA_OUT] = v
+    return bad
+
+
+def wma_lookback(period: int = 30) -> int:
+    return period - 1
+
+
+def make_block(period: int = 30) -> np.ndarray:
+    blk = np.zeros(WMA_RING + period)
+    blk[H_LOOKBACK] = wma_lookback(period)
+    blk[WMA_PERIOD] = period
+    blk[WMA_DIV] = (period * (period + 1)) // 2
+    blk[WMA_ACYC] = wma_anchor_cycles(period)
+    blk[WMA_CYC] = blk[WMA_ACYC] - 1.0  # so that the first full window is summed exactly
+    blk[WMA_OUT] = np.nan
+    return blk
+
+
+def wma(close, period: int = 30) -> np.ndarray:
+    """Weighted moving average of ``close`` over ``period`` inputs (weights 1 .. period, newest heaviest).
+
+    Parameters
+    ----------
+    close : array_like
+        Input series (any 1-D sequence of finite numbers).
+    period : int, default 30
+        Window length in [1, 100000] (TA-Lib's ``timeperiod``).
+
+    Returns
+    -------
+    numpy.ndarray
+        Same length as ``close``; NaN before index ``period - 1``.
+
+    Examples
+    --------
+    >>> import ringta
+    >>> ringta.wma([1.0, 2.0, 4.0, 7.0], period=3).tolist()
+    [nan, nan, 2.8333333333333335, 5.166666666666667]
+    """
+    return batch_call(SPEC, "wma", {"period": period}, {"close": close})[0]
+
+
+class WMA(StreamingIndicator):
+    """Streaming weighted moving average (see :func:`ringta.wma`).
+
+    Examples
+    --------
+    >>> import ringta
+    >>> w = ringta.WMA(period=2)
+    >>> [w.update(v) for v in (1.0, 4.0, 7.0)]
+    [nan, 3.0, 6.0]
+    """
+
+    __slots__ = ()
+
+    def __init__(self, period: int = 30):
+        self._setup(SPEC.validate("WMA", period=period))
+
+    def update(self, close: float) -> float:
+        """Consume one input and return the new value (NaN while not ready)."""
+        try:
+            return wma_update_checked(self._blk, close)
+        except (ValueError, TypeError):
+            raise ValueError(f"WMA.update: close={close!r} is not a finite number; state unchanged") from None
+
+
+SPEC = KernelSpec(
+    name="wma",
+    title="Weighted Moving Average",
+    kind_id=12,
+    type="trend",
+    inputs=("close",),
+    outputs=("value",),
+    params=PARAMS,
+    make_block=make_block,
+    lookback=wma_lookback,
+    out_offset=WMA_OUT,
+    batch=wma,
+    stream=WMA,
+    update_rows=wma_update_rows,
+    batch_driver=wma_batch,
+    peek_fn=wma_peek,
+    key_params=("period",),
+)
+WMA.spec = SPEC
