@@ -275,6 +275,17 @@ class SessionDataConfig(BaseModel):
     bar_buffer_size: int = Field(390, ge=1, le=1_000_000, description="bars kept per symbol and interval")
 
 
+class GapReset(BaseModel):
+    """Reset indicators after a gap: when a symbol's next base bar opens more than
+    ``minutes`` after its previous one, the named indicators start afresh (as if
+    just registered) before that bar is applied. Gaps never create bars."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    minutes: int = Field(..., ge=1, description="gap length (minutes between bar opens) that triggers a reset")
+    indicators: list[str] = Field(..., min_length=1, description="indicator keys to reset")
+
+
 class SessionConfig(BaseModel):
     """Everything a session needs: streams, indicators, calendar and policies.
 
@@ -297,10 +308,23 @@ class SessionConfig(BaseModel):
     session: Session | str = "us_equity"
     session_data_config: SessionDataConfig = Field(default_factory=SessionDataConfig)
     bad_bar_policy: Literal["raise", "skip"] = "raise"
+    nan_policy: Optional[Literal["raise", "skip"]] = Field(
+        None, description="for bars whose only fault is a NaN or infinite field; default: bad_bar_policy")
+    gap_reset: Optional[GapReset] = Field(
+        None, description="reset named indicators when a symbol's bars resume after a long gap")
     late_bars: Literal["raise", "drop"] = "raise"
     allow_revisions: bool = Field(False, description="keep one step of undo per symbol for on_bar(..., revise=True)")
     snapshot_every: Optional[int] = Field(None, ge=1, description="write a snapshot every N timestamps")
     snapshot_path: Optional[str] = Field(None, description="where automatic snapshots are written")
+
+    @model_validator(mode="after")
+    def _gap_keys(self):
+        if self.gap_reset is not None:
+            keys = {c.key for c in self.indicator_configs()}
+            unknown = [k for k in self.gap_reset.indicators if k not in keys]
+            if unknown:
+                raise ValueError(f"gap_reset.indicators: unknown key(s) {unknown}; keys: {sorted(keys)}")
+        return self
 
     @model_validator(mode="after")
     def _snapshot_target(self):

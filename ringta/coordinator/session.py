@@ -110,6 +110,10 @@ class SessionCoordinator:
         self.unknown_symbol_bars = 0
         self.late_bars = 0
         self._drop_late = config.late_bars == "drop"
+        self._nan_skip = (config.nan_policy or config.bad_bar_policy) == "skip"
+        self._nan_differs = config.nan_policy is not None and self._nan_skip != self._skip
+        self._gap = config.gap_reset
+        self.gap_resets = 0
         self._allow_rev = config.allow_revisions
         self._undo: dict[str, tuple] = {}
         # Automatic snapshots: a timestamp is complete once a later one starts.
@@ -292,6 +296,8 @@ class SessionCoordinator:
         """
         if revise or self._allow_rev:
             return self._on_bar_revisable(symbol, bar, revise)
+        if self._gap is not None:
+            self._maybe_reset_after_gap(symbol, bar[0])
         try:
             row = self._rows[symbol]
         except KeyError:
@@ -385,10 +391,35 @@ class SessionCoordinator:
         if prev is None or ts > prev:
             self._snap_seen_ts = ts
 
+    def _maybe_reset_after_gap(self, symbol: str, ts) -> None:
+        """Start the configured indicators afresh when ``symbol`` resumes after a long gap."""
+        sd = self.session_data._symbols.get(symbol)
+        if sd is None:
+            return
+        last = sd.last_timestamp
+        ts = to_ns(ts)
+        if last is None or ts - last <= self._gap.minutes * 60_000_000_000:
+            return
+        for key in self._gap.indicators:
+            h = sd.indicators[key]
+            h.block[:] = h.spec.make_block(**h.config.resolved_params)
+        self.gap_resets += 1
+        logger.info("%s: %d indicator(s) reset after a %.0f-minute gap", symbol, len(self._gap.indicators),
+                    (ts - last) / 60e9)
+
     def _refused(self, symbol: str, row: int, code: int, ts: int, vals) -> None:
         sd = self.session_data._symbols[symbol]
         if code == OUTSIDE_SESSION:
             sd.outside_session_bars += 1
+            return
+        if self._nan_differs and -code - 1 <= 4:
+            # A non-finite field: the NaN policy decides instead of bad_bar_policy.
+            err = bar_error(-code - 1, symbol, ts, tuple(float(x) for x in vals))
+            if not self._nan_skip:
+                raise err
+            sd.skipped_bars += 1
+            self.skipped_bars += 1
+            logger.warning("skipped bad bar: %s", err)
             return
         last = int(self.session_data.symtab[row, _core.T_LAST])
         if code == -9 and ts < last and self._drop_late:
@@ -420,6 +451,28 @@ class SessionCoordinator:
         if keep is not None:
             vals = np.ascontiguousarray(vals[keep])
             symbols = [symbols[i] for i in keep]
+        if self._nan_differs:
+            nonfinite = ~np.isfinite(vals).all(axis=1)
+            if nonfinite.any():
+                bad = np.flatnonzero(nonfinite)
+                if not self._nan_skip:
+                    errs = [bar_error(int(_core.check_bar(*vals[i])), symbols[i], ts, tuple(vals[i].tolist()))
+                            for i in bad[:5]]
+                    raise BarError(f"on_bars refused {bad.size} bar(s) with NaN or infinite fields; nothing "
+                                   f"changed:\n" + "\n".join(str(e) for e in errs),
+                                   symbol=errs[0].symbol, timestamp=ts, field=errs[0].field)
+                for i in bad:
+                    self.session_data._symbols[symbols[i]].skipped_bars += 1
+                self.skipped_bars += int(bad.size)
+                keep_idx = np.flatnonzero(~nonfinite)
+                rows = np.ascontiguousarray(rows[keep_idx])
+                vals = np.ascontiguousarray(vals[keep_idx])
+                symbols = [symbols[i] for i in keep_idx]
+        if self._gap is not None:
+            last = self.session_data.symtab[rows, _core.T_LAST]
+            gap = (last != _core.NO_TS) & (ts - last > self._gap.minutes * 60_000_000_000)
+            for i in np.flatnonzero(gap):
+                self._maybe_reset_after_gap(symbols[i], ts)
         if self._drop_late:
             late = ts < self.session_data.symtab[rows, _core.T_LAST]
             if late.any():
