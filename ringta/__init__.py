@@ -22,13 +22,16 @@ from .kernels.natr import NATR, natr
 from .kernels.mom import MOM, mom
 from .kernels.roc import ROC, roc
 from .kernels.wma import WMA, wma
+from .kernels.willr import WILLR, willr
+from .kernels.max import MAX, max  # noqa: A004 - TA-Lib's names; shadow the builtins only here
+from .kernels.min import MIN, min  # noqa: A004
 
 __version__ = "0.1.0"
 
 __all__ = [
     "sma", "ema", "rsi", "macd", "bbands", "obv",
     "SMA", "EMA", "RSI", "MACD", "BollingerBands", "OBV",
-    "trange", "atr", "natr", "mom", "roc", "wma",
-    "TRANGE", "ATR", "NATR", "MOM", "ROC", "WMA",
+    "trange", "atr", "natr", "mom", "roc", "wma", "willr", "max", "min",
+    "TRANGE", "ATR", "NATR", "MOM", "ROC", "WMA", "WILLR", "MAX", "MIN",
     "MacdResult", "BBandsResult", "Bar", "Bars",
 ]

@@ -241,6 +241,36 @@ def wma_ref(close, period: int = 30) -> tuple[np.ndarray]:
     return (out,)
 
 
+def willr_ref(high, low, close, period: int = 14) -> tuple[np.ndarray]:
+    """(highest high - close) / ((highest high - lowest low) / -100) over the window; 0 for a flat window."""
+    h, l, c = _as_float(high), _as_float(low), _as_float(close)
+    out = _nan_array(len(c))
+    for t in range(period - 1, len(c)):
+        hh = max(h[t - period + 1 : t + 1])
+        ll = min(l[t - period + 1 : t + 1])
+        diff = (hh - ll) / -100.0
+        out[t] = 0.0 if diff == 0.0 else (hh - c[t]) / diff
+    return (out,)
+
+
+def max_ref(close, period: int = 30) -> tuple[np.ndarray]:
+    """Largest of the last ``period`` inputs, from index ``period - 1``."""
+    x = _as_float(close)
+    out = _nan_array(len(x))
+    for t in range(period - 1, len(x)):
+        out[t] = max(x[t - period + 1 : t + 1])
+    return (out,)
+
+
+def min_ref(close, period: int = 30) -> tuple[np.ndarray]:
+    """Smallest of the last ``period`` inputs, from index ``period - 1``."""
+    x = _as_float(close)
+    out = _nan_array(len(x))
+    for t in range(period - 1, len(x)):
+        out[t] = min(x[t - period + 1 : t + 1])
+    return (out,)
+
+
 REFERENCES: dict[str, Callable[..., tuple[np.ndarray, ...]]] = {
     "sma": sma_ref,
     "ema": ema_ref,
@@ -254,6 +284,9 @@ REFERENCES: dict[str, Callable[..., tuple[np.ndarray, ...]]] = {
     "mom": mom_ref,
     "roc": roc_ref,
     "wma": wma_ref,
+    "willr": willr_ref,
+    "max": max_ref,
+    "min": min_ref,
 }
 
 

@@ -32,7 +32,8 @@ TAIL = 2_000                      # the last outputs compared to the reference
 CLASSES = {"sma": ringta.SMA, "ema": ringta.EMA, "rsi": ringta.RSI, "macd": ringta.MACD,
            "bbands": ringta.BollingerBands, "obv": ringta.OBV,
            "trange": ringta.TRANGE, "atr": ringta.ATR, "natr": ringta.NATR,
-           "mom": ringta.MOM, "roc": ringta.ROC, "wma": ringta.WMA}
+           "mom": ringta.MOM, "roc": ringta.ROC, "wma": ringta.WMA,
+           "willr": ringta.WILLR, "max": ringta.MAX, "min": ringta.MIN}
 
 # Kernels on high/low/close whose reference is TA-Lib: name -> (bars -> the TA-Lib outputs).
 HLC_TALIB = {
@@ -74,6 +75,18 @@ def _reference(name: str, close: np.ndarray, volume: np.ndarray, params: dict,
         p = params["period"]
         return [np.array([math.fsum((j + 1) * close[i - p + 1 + j] for j in range(p)) / (p * (p + 1) // 2)
                           for i in idx])]
+    if name in ("max", "min"):
+        p = params["period"]
+        f = np.max if name == "max" else np.min
+        return [np.array([f(close[i - p + 1 : i + 1]) for i in idx])]
+    if name == "willr":
+        p, hi, lo = params["period"], bars["high"], bars["low"]
+        out = []
+        for i in idx:
+            hh, ll = hi[i - p + 1 : i + 1].max(), lo[i - p + 1 : i + 1].min()
+            diff = (hh - ll) / -100.0
+            out.append(0.0 if diff == 0.0 else (hh - close[i]) / diff)
+        return [np.array(out)]
     if name == "bbands":
         p, k = params["period"], params["num_std"]
         mid = np.array([window_mean(close[i - p + 1 : i + 1]) for i in idx])
@@ -133,7 +146,7 @@ def test_ten_years_every_kernel(level, ten_years):
             # and by 100 points respectively)
             if name in ("macd", "mom"):
                 scale = np.full_like(w, np.abs(close[-TAIL:]).max())
-            elif name == "roc":
+            elif name in ("roc", "willr"):
                 scale = np.full_like(w, 100.0)
             else:
                 scale = np.abs(w)

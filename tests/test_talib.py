@@ -128,6 +128,21 @@ TALIB_EQUIVALENT: dict[str, TalibEquivalent] = {
         lambda b, period: (talib.WMA(b["close"], timeperiod=period),),
         tuple({"period": p} for p in (1, 2, 3, 14, 30, 200)),
     ),
+    "willr": TalibEquivalent(
+        "WILLR",
+        lambda b, period: (talib.WILLR(b["high"], b["low"], b["close"], timeperiod=period),),
+        tuple({"period": p} for p in (2, 5, 14, 50, 200)),
+    ),
+    "max": TalibEquivalent(
+        "MAX",
+        lambda b, period: (talib.MAX(b["close"], timeperiod=period),),
+        tuple({"period": p} for p in (2, 3, 14, 30, 200)),
+    ),
+    "min": TalibEquivalent(
+        "MIN",
+        lambda b, period: (talib.MIN(b["close"], timeperiod=period),),
+        tuple({"period": p} for p in (2, 3, 14, 30, 200)),
+    ),
 }
 
 # Registry entries with no TA-Lib counterpart, name -> reason. Each must be

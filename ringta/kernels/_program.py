@@ -34,6 +34,9 @@ from .natr import SPEC as NATR_SPEC, natr_update
 from .mom import SPEC as MOM_SPEC, mom_update
 from .roc import SPEC as ROC_SPEC, roc_update
 from .wma import SPEC as WMA_SPEC, wma_update
+from .willr import SPEC as WILLR_SPEC, willr_update
+from .max import SPEC as MAX_SPEC, max_update
+from .min import SPEC as MIN_SPEC, min_update
 
 P_KIND, P_OFFSET, P_WIDTH, P_SOURCE, P_ROW = range(5)
 PROGRAM_COLUMNS = 5
@@ -51,7 +54,10 @@ K_NATR = NATR_SPEC.kind_id
 K_MOM = MOM_SPEC.kind_id
 K_ROC = ROC_SPEC.kind_id
 K_WMA = WMA_SPEC.kind_id
-DISPATCHED = frozenset({K_SMA, K_EMA, K_RSI, K_MACD, K_BB, K_OBV, K_TRANGE, K_ATR, K_NATR, K_MOM, K_ROC, K_WMA})
+K_WILLR = WILLR_SPEC.kind_id
+K_MAX = MAX_SPEC.kind_id
+K_MIN = MIN_SPEC.kind_id
+DISPATCHED = frozenset({K_SMA, K_EMA, K_RSI, K_MACD, K_BB, K_OBV, K_TRANGE, K_ATR, K_NATR, K_MOM, K_ROC, K_WMA, K_WILLR, K_MAX, K_MIN})
 
 
 @jit(void(i8, F1, i8, f8, f8, f8, f8, f8), inline=True)
@@ -90,6 +96,12 @@ def dispatch_block(kind, blk, src, o, h, l, c, v):
         roc_update(blk, x)
     elif kind == K_WMA:
         wma_update(blk, x)
+    elif kind == K_WILLR:
+        willr_update(blk, h, l, c)
+    elif kind == K_MAX:
+        max_update(blk, x)
+    elif kind == K_MIN:
+        min_update(blk, x)
 
 
 @jit(void(F1, I2, i8, f8, f8, f8, f8, f8))

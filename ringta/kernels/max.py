@@ -1,0 +1,173 @@
+"""MAX: highest value over a window.
+
+Definition
+    ``max[t] = max(x[t-period+1], ..., x[t])``.
+Seed and warm-up
+    First value at index ``period - 1`` (TA-Lib's lookback); NaN before.
+    A monotonic deque in the block (see :mod:`ringta.kernels._deque`) gives
+    the window maximum in amortised O(1) per input; the value is an input,
+    so it is exact.
+Inputs
+    one series (close by default).
+Outputs
+    ``value``, in the input's units.
+Reference
+    TA-Lib ``MAX`` (equal bit for bit).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._deque import deque_push, deque_width
+from ._jit import F1, F2, I1, f8, i8, jit, void
+from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows
+from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
+
+MAX_PERIOD_F = H_SIZE
+MAX_OUT = H_SIZE + 1
+MAX_DEQUE = H_SIZE + 2
+
+PARAMS = (Param("period", int, 30, 2, MAX_PERIOD, doc="window length"),)
+IS_MAX = True
+
+
+@jit(f8(F1, f8))
+def max_update(blk, x):
+    """Advance one MAX block by one input; return the new value (NaN while warming up)."""
+    n = blk[H_COUNT]
+    ext = deque_push(blk, MAX_DEQUE, int(blk[MAX_PERIOD_F]), n, x, IS_MAX)
+    n += 1.0
+    out = ext if n > blk[H_LOOKBACK] else np.nan
+    blk[H_COUNT] = n
+    blk[MAX_OUT] = out
+    return out
+
+
+@jit(f8(F1, f8))
+def max_update_checked(blk, x):
+    if not math.isfinite(x):
+        raise ValueError("input is not finite")
+    return max_update(blk, x)
+
+
+@jit(f8(F1, f8))
+def max_peek(blk, x):
+    return max_update(blk.copy(), x)
+
+
+@jit(void(F2, I1, F1, F2))
+def max_update_rows(state, rows, x, out):
+    """Advance ``state[rows[i]]`` by ``x[i]`` for every i; write values to ``out[i, 0]``."""
+    check_rows(state.shape[0], rows, x.shape[0], out.shape[0])
+    for i in range(rows.shape[0]):
+        out[i, 0] = max_update(state[rows[i]], x[i])
+
+
+@jit(i8(F1, F1, F1))
+def max_batch(blk, x, out):
+    """Run a whole series through ``blk``; return the first non-finite index or -1.
+
+    The count lives in a local; the deque stays in the block (it is the
+    state), so the values are exactly those of streaming.
+    """
+    cap = int(blk[MAX_PERIOD_F])
+    lb = blk[H_LOOKBACK]
+    n = blk[H_COUNT]
+    v = blk[MAX_OUT]
+    bad = -1
+    for i in range(x.shape[0]):
+        xi = x[i]
+        if not math.isfinite(xi):
+            bad = i
+            break
+        ext = deque_push(blk, MAX_DEQUE, cap, n, xi, IS_MAX)
+        n += 1.0
+        v = ext if n > lb else np.nan
+        out[i] = v
+    blk[H_COUNT] = n
+    blk[MAX_OUT] = v
+    return bad
+
+
+def max_lookback(period: int = 30) -> int:
+    return period - 1
+
+
+def make_block(period: int = 30) -> np.ndarray:
+    blk = np.zeros(MAX_DEQUE + deque_width(period))
+    blk[H_LOOKBACK] = max_lookback(period)
+    blk[MAX_PERIOD_F] = period
+    blk[MAX_OUT] = np.nan
+    return blk
+
+
+def max(close, period: int = 30) -> np.ndarray:  # noqa: A001 - TA-Lib's name
+    """Highest value of ``close`` over the last ``period`` inputs.
+
+    Parameters
+    ----------
+    close : array_like
+        Input series (any 1-D sequence of finite numbers).
+    period : int, default 30
+        Window length in [2, 100000] (TA-Lib's ``timeperiod``).
+
+    Returns
+    -------
+    numpy.ndarray
+        Same length as ``close``; NaN before index ``period - 1``.
+
+    Examples
+    --------
+    >>> import ringta
+    >>> ringta.max([3.0, 1.0, 2.0, 5.0, 4.0], period=3).tolist()
+    [nan, nan, 3.0, 5.0, 5.0]
+    """
+    return batch_call(SPEC, "max", {"period": period}, {"close": close})[0]
+
+
+class MAX(StreamingIndicator):
+    """Streaming highest value over a window (see :func:`ringta.max`).
+
+    Examples
+    --------
+    >>> import ringta
+    >>> m = ringta.MAX(period=2)
+    >>> [m.update(v) for v in (3.0, 1.0, 2.0, 5.0)]
+    [nan, 3.0, 2.0, 5.0]
+    """
+
+    __slots__ = ()
+
+    def __init__(self, period: int = 30):
+        self._setup(SPEC.validate("MAX", period=period))
+
+    def update(self, close: float) -> float:
+        """Consume one input and return the new value (NaN while not ready)."""
+        try:
+            return max_update_checked(self._blk, close)
+        except (ValueError, TypeError):
+            raise ValueError(f"MAX.update: close={close!r} is not a finite number; state unchanged") from None
+
+
+SPEC = KernelSpec(
+    name="max",
+    title="Highest Value Over a Window",
+    kind_id=14,
+    type="trend",
+    inputs=("close",),
+    outputs=("value",),
+    params=PARAMS,
+    make_block=make_block,
+    lookback=max_lookback,
+    out_offset=MAX_OUT,
+    batch=max,
+    stream=MAX,
+    update_rows=max_update_rows,
+    batch_driver=max_batch,
+    peek_fn=max_peek,
+    key_params=("period",),
+)
+MAX.spec = SPEC
