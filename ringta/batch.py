@@ -36,17 +36,34 @@ from .kernels._spec import run_batch
 
 logger = logging.getLogger("ringta")
 
+__all__ = ["run", "run_symbol", "replay", "iter_chunks", "output_columns", "RunSummary", "SymbolResult"]
+
 DEFAULT_CHUNK = 65_536
 
 
 def output_columns(config: IndicatorConfig) -> list[str]:
-    """Column names of an indicator in a run's output: its key, or ``key.field`` per output."""
+    """Column names of an indicator in a run's output: its key, or ``key.field`` per output.
+
+    Examples
+    --------
+    >>> from ringta.coordinator import IndicatorConfig
+    >>> output_columns(IndicatorConfig(name="macd", interval="5m"))
+    ['macd_12_26_9_5m.macd', 'macd_12_26_9_5m.signal', 'macd_12_26_9_5m.hist']
+    """
     outs = config.spec.outputs
     return [config.key] if len(outs) == 1 else [f"{config.key}.{o}" for o in outs]
 
 
 def iter_chunks(source, symbol: str, interval: str, start=None, end=None, chunk: int = DEFAULT_CHUNK) -> Iterator[Bars]:
-    """Bars of ``symbol`` in chunks of at most ``chunk`` rows (the source's own iterator if it has one)."""
+    """Bars of ``symbol`` in chunks of at most ``chunk`` rows (the source's own iterator if it has one).
+
+    Examples
+    --------
+    >>> from ringta.data import MemorySource, generate_minute_bars
+    >>> src = MemorySource({"X": generate_minute_bars(days=1)})
+    >>> [b.n for b in iter_chunks(src, "X", "1m", chunk=150)]
+    [150, 150, 90]
+    """
     if hasattr(source, "iter_bars"):
         yield from source.iter_bars(symbol, interval, start=start, end=end, chunk=chunk)
         return
@@ -175,6 +192,16 @@ def run_symbol(config: SessionConfig, source, symbol: str, out_dir: str | Path |
 
     Returns a :class:`SymbolResult`; with ``out_dir=None`` the columns are
     kept in memory instead (``result.files`` then maps interval -> columns).
+
+    Examples
+    --------
+    >>> from ringta.coordinator import SessionConfig
+    >>> from ringta.data import MemorySource, generate_minute_bars
+    >>> cfg = SessionConfig.from_dict({"session_data_config": {"indicators": {"session": [
+    ...     {"name": "ema", "period": 3, "interval": "5m"}]}}})
+    >>> r = run_symbol(cfg, MemorySource({"X": generate_minute_bars(days=1)}), "X", None)
+    >>> r.ok, r.bars, len(r.files["5m"]["ema_3_5m"])
+    (True, 390, 78)
     """
     t0 = time.perf_counter()
     result = SymbolResult(symbol)
@@ -276,6 +303,19 @@ def run(config: SessionConfig | str, source, out: str | Path | None, symbols: Se
     workers : local processes (1 = in this process)
     scheduler : Dask scheduler address, or ``"local"`` for a ``LocalCluster``
     chunk : one-minute bars read per chunk
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from ringta.coordinator import SessionConfig
+    >>> from ringta.data import MemorySource, generate_minute_bars
+    >>> cfg = SessionConfig.from_dict({"session_data_config": {"indicators": {"session": [
+    ...     {"name": "rsi", "period": 14}]}}})
+    >>> src = MemorySource({"A": generate_minute_bars(days=2, seed=1), "B": generate_minute_bars(days=2, seed=2)})
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     summary = run(cfg, src, out, quiet=True)
+    ...     print(summary.ok, summary.bars, sorted(summary.results[0].files))
+    True 1560 ['1m']
     """
     if not isinstance(config, SessionConfig):
         config = SessionConfig.from_file(config)
@@ -344,6 +384,21 @@ def replay(config: SessionConfig | str, source, strategy, symbols: Sequence[str]
     integration guide's AnalysisEngine); ``indicators`` maps the symbol's
     indicator keys on that interval to their values. Bars of all symbols are
     merged by timestamp. Returns the coordinator at the end.
+
+    Examples
+    --------
+    >>> from ringta.coordinator import SessionConfig
+    >>> from ringta.data import MemorySource, generate_minute_bars
+    >>> cfg = SessionConfig.from_dict({"streams": ["1m", "5m"], "session_data_config": {"indicators": {
+    ...     "session": [{"name": "sma", "period": 3, "interval": "5m"}]}}})
+    >>> class Count:
+    ...     n = 0
+    ...     def on_bar(self, symbol, interval, bar, indicators):
+    ...         self.n += interval == "5m"
+    >>> strategy = Count()
+    >>> sc = replay(cfg, MemorySource({"X": generate_minute_bars(days=1)}), strategy)
+    >>> strategy.n, sc.session_data.is_indicator_ready("X", "sma_3_5m")
+    (78, True)
     """
     from .coordinator import SessionCoordinator
 

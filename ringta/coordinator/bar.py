@@ -16,6 +16,11 @@ class Bar(NamedTuple):
     ``timestamp`` is int64 nanoseconds since the epoch (UTC); a timezone-aware
     :class:`datetime.datetime` is accepted by :func:`make_bar` and the
     coordinator, and converted.
+
+    Examples
+    --------
+    >>> Bar(1_704_205_800_000_000_000, 100.0, 101.0, 99.5, 100.5, 1200.0).close
+    100.5
     """
 
     timestamp: int
@@ -27,7 +32,15 @@ class Bar(NamedTuple):
 
 
 class Bars(NamedTuple):
-    """Column arrays of bars: ``timestamp`` int64 UTC ns (bar open), the rest float64."""
+    """Column arrays of bars: ``timestamp`` int64 UTC ns (bar open), the rest float64.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> b = Bars(np.array([0, 60_000_000_000]), *(np.array([1.0, 2.0]) for _ in range(5)))
+    >>> b.n, b.values.shape
+    (2, (2, 5))
+    """
 
     timestamp: np.ndarray
     open: np.ndarray
@@ -104,7 +117,14 @@ def to_ns(ts) -> int:
 
 
 def make_bar(timestamp, open, high, low, close, volume) -> Bar:
-    """A :class:`Bar` with the timestamp converted to UTC nanoseconds."""
+    """A :class:`Bar` with the timestamp converted to UTC nanoseconds.
+
+    Examples
+    --------
+    >>> from datetime import datetime, timezone
+    >>> make_bar(datetime(2024, 1, 2, 14, 30, tzinfo=timezone.utc), 1, 2, 0.5, 1.5, 10).timestamp
+    1704205800000000000
+    """
     return Bar(to_ns(timestamp), float(open), float(high), float(low), float(close), float(volume))
 
 

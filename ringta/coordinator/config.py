@@ -29,7 +29,13 @@ SOURCES = ("open", "high", "low", "close", "volume")
 
 
 class IndicatorType(str, Enum):
-    """The family an indicator belongs to."""
+    """The family an indicator belongs to.
+
+    Examples
+    --------
+    >>> IndicatorType("momentum") is IndicatorType.MOMENTUM
+    True
+    """
 
     TREND = "trend"
     MOMENTUM = "momentum"
@@ -97,7 +103,13 @@ globals().update({m.__name__: m for m in PARAMS_MODELS.values()})  # EmaParams, 
 
 
 def params_model(name: str) -> type[BaseModel]:
-    """The pydantic parameter model of indicator ``name`` (e.g. ``MacdParams``)."""
+    """The pydantic parameter model of indicator ``name`` (e.g. ``MacdParams``).
+
+    Examples
+    --------
+    >>> params_model("macd")(fast_period=5, slow_period=13)
+    MacdParams(fast_period=5, slow_period=13, signal_period=9, seed='sma', source='close')
+    """
     return PARAMS_MODELS[get_spec(name).name]
 
 

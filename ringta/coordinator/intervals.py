@@ -74,6 +74,12 @@ class Session(BaseModel):
     extended_hours : bool
         Include bars outside the regular session (they then form their own
         derived bars, aligned to the same grid).
+
+    Examples
+    --------
+    >>> from datetime import time
+    >>> Session(name="xetra", timezone="Europe/Berlin", open=time(9), close=time(17, 30)).close_minute
+    1050
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")

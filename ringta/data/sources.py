@@ -141,6 +141,17 @@ class CsvSource:
 
     Each file holds one interval of bars (``interval``, one-minute by default)
     in the layout read by :func:`read_csv_bars`.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> rows = ["timestamp,open,high,low,close,volume",
+    ...         "2024-01-02T09:30:00-05:00,10,11,9.5,10.5,100",
+    ...         "2024-01-02T09:31:00-05:00,10.5,10.8,10.1,10.2,80"]
+    >>> _ = (d / "XYZ.csv").write_text(chr(10).join(rows))
+    >>> CsvSource(d).load_bars("XYZ", "1m").close.tolist()
+    [10.5, 10.2]
     """
 
     def __init__(self, directory: str | Path | None = None, files: Mapping[str, str | Path] | None = None,
@@ -181,6 +192,16 @@ class ParquetSource:
     Columns ``timestamp`` (int64 UTC ns or a timestamp type), ``open``,
     ``high``, ``low``, ``close``, ``volume``. ``start``/``end`` are pushed
     down to the reader as row filters.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from ringta.data import generate_minute_bars
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> write_parquet_bars(d / "SYN.parquet", generate_minute_bars(days=1))
+    >>> src = ParquetSource(d)
+    >>> src.symbols, src.load_bars("SYN").n, [b.n for b in src.iter_bars("SYN", chunk=200)]
+    (['SYN'], 390, [200, 190])
     """
 
     def __init__(self, directory: str | Path, interval: str = "1m"):
