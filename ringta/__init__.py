@@ -25,13 +25,15 @@ from .kernels.wma import WMA, wma
 from .kernels.willr import WILLR, willr
 from .kernels.max import MAX, max  # noqa: A004 - TA-Lib's names; shadow the builtins only here
 from .kernels.min import MIN, min  # noqa: A004
+from .kernels.var import VAR, var
+from .kernels.stddev import STDDEV, stddev
 
 __version__ = "0.1.0"
 
 __all__ = [
     "sma", "ema", "rsi", "macd", "bbands", "obv",
     "SMA", "EMA", "RSI", "MACD", "BollingerBands", "OBV",
-    "trange", "atr", "natr", "mom", "roc", "wma", "willr", "max", "min",
-    "TRANGE", "ATR", "NATR", "MOM", "ROC", "WMA", "WILLR", "MAX", "MIN",
+    "trange", "atr", "natr", "mom", "roc", "wma", "willr", "max", "min", "var", "stddev",
+    "TRANGE", "ATR", "NATR", "MOM", "ROC", "WMA", "WILLR", "MAX", "MIN", "VAR", "STDDEV",
     "MacdResult", "BBandsResult", "Bar", "Bars",
 ]

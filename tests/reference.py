@@ -271,6 +271,26 @@ def min_ref(close, period: int = 30) -> tuple[np.ndarray]:
     return (out,)
 
 
+def var_ref(close, period: int = 5) -> tuple[np.ndarray]:
+    """Two-pass population variance (ddof=0) of each window, with compensated sums."""
+    x = _as_float(close)
+    out = _nan_array(len(x))
+    for t in range(period - 1, len(x)):
+        window = x[t - period + 1 : t + 1]
+        mean = window_mean(window)
+        out[t] = math.fsum((v - mean) ** 2 for v in window) / period
+    return (out,)
+
+
+def stddev_ref(close, period: int = 5, nbdev: float = 1.0) -> tuple[np.ndarray]:
+    """Two-pass population standard deviation (ddof=0) of each window, times ``nbdev``."""
+    x = _as_float(close)
+    out = _nan_array(len(x))
+    for t in range(period - 1, len(x)):
+        out[t] = population_std(x[t - period + 1 : t + 1]) * nbdev
+    return (out,)
+
+
 REFERENCES: dict[str, Callable[..., tuple[np.ndarray, ...]]] = {
     "sma": sma_ref,
     "ema": ema_ref,
@@ -287,6 +307,8 @@ REFERENCES: dict[str, Callable[..., tuple[np.ndarray, ...]]] = {
     "willr": willr_ref,
     "max": max_ref,
     "min": min_ref,
+    "var": var_ref,
+    "stddev": stddev_ref,
 }
 
 

@@ -33,7 +33,8 @@ CLASSES = {"sma": ringta.SMA, "ema": ringta.EMA, "rsi": ringta.RSI, "macd": ring
            "bbands": ringta.BollingerBands, "obv": ringta.OBV,
            "trange": ringta.TRANGE, "atr": ringta.ATR, "natr": ringta.NATR,
            "mom": ringta.MOM, "roc": ringta.ROC, "wma": ringta.WMA,
-           "willr": ringta.WILLR, "max": ringta.MAX, "min": ringta.MIN}
+           "willr": ringta.WILLR, "max": ringta.MAX, "min": ringta.MIN,
+           "var": ringta.VAR, "stddev": ringta.STDDEV}
 
 # Kernels on high/low/close whose reference is TA-Lib: name -> (bars -> the TA-Lib outputs).
 HLC_TALIB = {
@@ -75,6 +76,10 @@ def _reference(name: str, close: np.ndarray, volume: np.ndarray, params: dict,
         p = params["period"]
         return [np.array([math.fsum((j + 1) * close[i - p + 1 + j] for j in range(p)) / (p * (p + 1) // 2)
                           for i in idx])]
+    if name in ("var", "stddev"):
+        p = params["period"]
+        sd = np.array([population_std(close[i - p + 1 : i + 1]) for i in idx])
+        return [sd * sd if name == "var" else sd * params["nbdev"]]
     if name in ("max", "min"):
         p = params["period"]
         f = np.max if name == "max" else np.min
@@ -149,7 +154,7 @@ def test_ten_years_every_kernel(level, ten_years):
             elif name in ("roc", "willr"):
                 scale = np.full_like(w, 100.0)
             else:
-                scale = np.abs(w)
+                scale = np.maximum(np.abs(w), np.finfo(np.float64).tiny)  # a flat window's 0 is exact
             rel = float((np.abs(g - w) / scale).max())
             worst[f"{name}.{out_name}"] = rel
             assert rel <= RTOL, f"level {level:g} {name}.{out_name}: relative error {rel:.3g} > {RTOL}"

@@ -32,6 +32,10 @@ ABS_SCALE = {
     "macd": lambda b, want: float(np.max(np.abs(b["close"]))),
     "bbands": lambda b, want: np.abs(want[1]),
     "obv": lambda b, want: float(np.sum(b["volume"])),
+    # Variance and deviation from sliding sums: the error scales with the local
+    # price level (times the deviation, for the variance), as for the bands.
+    "var": lambda b, want: np.abs(b["close"]) * np.sqrt(np.abs(want[0])),
+    "stddev": lambda b, want: np.abs(b["close"]),
 }
 
 PROFILE = settings(

@@ -37,6 +37,8 @@ from .wma import SPEC as WMA_SPEC, wma_update
 from .willr import SPEC as WILLR_SPEC, willr_update
 from .max import SPEC as MAX_SPEC, max_update
 from .min import SPEC as MIN_SPEC, min_update
+from .var import SPEC as VAR_SPEC, var_update
+from .stddev import SPEC as STDDEV_SPEC, stddev_update
 
 P_KIND, P_OFFSET, P_WIDTH, P_SOURCE, P_ROW = range(5)
 PROGRAM_COLUMNS = 5
@@ -57,7 +59,9 @@ K_WMA = WMA_SPEC.kind_id
 K_WILLR = WILLR_SPEC.kind_id
 K_MAX = MAX_SPEC.kind_id
 K_MIN = MIN_SPEC.kind_id
-DISPATCHED = frozenset({K_SMA, K_EMA, K_RSI, K_MACD, K_BB, K_OBV, K_TRANGE, K_ATR, K_NATR, K_MOM, K_ROC, K_WMA, K_WILLR, K_MAX, K_MIN})
+K_VAR = VAR_SPEC.kind_id
+K_STDDEV = STDDEV_SPEC.kind_id
+DISPATCHED = frozenset({K_SMA, K_EMA, K_RSI, K_MACD, K_BB, K_OBV, K_TRANGE, K_ATR, K_NATR, K_MOM, K_ROC, K_WMA, K_WILLR, K_MAX, K_MIN, K_VAR, K_STDDEV})
 
 
 @jit(void(i8, F1, i8, f8, f8, f8, f8, f8), inline=True)
@@ -102,6 +106,10 @@ def dispatch_block(kind, blk, src, o, h, l, c, v):
         max_update(blk, x)
     elif kind == K_MIN:
         min_update(blk, x)
+    elif kind == K_VAR:
+        var_update(blk, x)
+    elif kind == K_STDDEV:
+        stddev_update(blk, x)
 
 
 @jit(void(F1, I2, i8, f8, f8, f8, f8, f8))
