@@ -27,13 +27,15 @@ from .kernels.max import MAX, max  # noqa: A004 - TA-Lib's names; shadow the bui
 from .kernels.min import MIN, min  # noqa: A004
 from .kernels.var import VAR, var
 from .kernels.stddev import STDDEV, stddev
+from .kernels.ad import AD, ad
+from .kernels.adosc import ADOSC, adosc
 
 __version__ = "0.1.0"
 
 __all__ = [
     "sma", "ema", "rsi", "macd", "bbands", "obv",
     "SMA", "EMA", "RSI", "MACD", "BollingerBands", "OBV",
-    "trange", "atr", "natr", "mom", "roc", "wma", "willr", "max", "min", "var", "stddev",
-    "TRANGE", "ATR", "NATR", "MOM", "ROC", "WMA", "WILLR", "MAX", "MIN", "VAR", "STDDEV",
+    "trange", "atr", "natr", "mom", "roc", "wma", "willr", "max", "min", "var", "stddev", "ad", "adosc",
+    "TRANGE", "ATR", "NATR", "MOM", "ROC", "WMA", "WILLR", "MAX", "MIN", "VAR", "STDDEV", "AD", "ADOSC",
     "MacdResult", "BBandsResult", "Bar", "Bars",
 ]

@@ -291,6 +291,32 @@ def stddev_ref(close, period: int = 5, nbdev: float = 1.0) -> tuple[np.ndarray]:
     return (out,)
 
 
+def _ad_path(h: list[float], l: list[float], c: list[float], v: list[float]) -> list[float]:
+    """Running sum of ((c - l) - (h - c)) / (h - l) * v from 0, skipping bars with h == l."""
+    path, total = [], 0.0
+    for t in range(len(c)):
+        if h[t] - l[t] > 0.0:
+            total += ((c[t] - l[t]) - (h[t] - c[t])) / (h[t] - l[t]) * v[t]
+        path.append(total)
+    return path
+
+
+def ad_ref(high, low, close, volume) -> tuple[np.ndarray]:
+    """Chaikin A/D line, valid from index 0."""
+    return (np.array(_ad_path(*(_as_float(a) for a in (high, low, close, volume))), dtype=np.float64),)
+
+
+def adosc_ref(high, low, close, volume, fast_period: int = 3, slow_period: int = 10) -> tuple[np.ndarray]:
+    """EMA(ad, fast) - EMA(ad, slow), both EMAs starting at ad[0], from index max(fast, slow) - 1."""
+    ad = _ad_path(*(_as_float(a) for a in (high, low, close, volume)))
+    fast = _ema_path(ad, fast_period, "first")
+    slow = _ema_path(ad, slow_period, "first")
+    out = _nan_array(len(ad))
+    for t in range(max(fast_period, slow_period) - 1, len(ad)):
+        out[t] = fast[t] - slow[t]
+    return (out,)
+
+
 REFERENCES: dict[str, Callable[..., tuple[np.ndarray, ...]]] = {
     "sma": sma_ref,
     "ema": ema_ref,
@@ -309,6 +335,8 @@ REFERENCES: dict[str, Callable[..., tuple[np.ndarray, ...]]] = {
     "min": min_ref,
     "var": var_ref,
     "stddev": stddev_ref,
+    "ad": ad_ref,
+    "adosc": adosc_ref,
 }
 
 

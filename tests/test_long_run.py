@@ -34,13 +34,16 @@ CLASSES = {"sma": ringta.SMA, "ema": ringta.EMA, "rsi": ringta.RSI, "macd": ring
            "trange": ringta.TRANGE, "atr": ringta.ATR, "natr": ringta.NATR,
            "mom": ringta.MOM, "roc": ringta.ROC, "wma": ringta.WMA,
            "willr": ringta.WILLR, "max": ringta.MAX, "min": ringta.MIN,
-           "var": ringta.VAR, "stddev": ringta.STDDEV}
+           "var": ringta.VAR, "stddev": ringta.STDDEV, "ad": ringta.AD, "adosc": ringta.ADOSC}
 
 # Kernels on high/low/close whose reference is TA-Lib: name -> (bars -> the TA-Lib outputs).
 HLC_TALIB = {
     "trange": lambda b, p: [talib.TRANGE(b["high"], b["low"], b["close"])],
     "atr": lambda b, p: [talib.ATR(b["high"], b["low"], b["close"], timeperiod=p["period"])],
     "natr": lambda b, p: [talib.NATR(b["high"], b["low"], b["close"], timeperiod=p["period"])],
+    "ad": lambda b, p: [talib.AD(b["high"], b["low"], b["close"], b["volume"])],
+    "adosc": lambda b, p: [talib.ADOSC(b["high"], b["low"], b["close"], b["volume"],
+                                       fastperiod=p["fast_period"], slowperiod=p["slow_period"])],
 }
 
 
@@ -151,6 +154,8 @@ def test_ten_years_every_kernel(level, ten_years):
             # and by 100 points respectively)
             if name in ("macd", "mom"):
                 scale = np.full_like(w, np.abs(close[-TAIL:]).max())
+            elif name in ("ad", "adosc"):  # running sums of signed volume: scaled by the volume
+                scale = np.full_like(w, float(np.sum(volume)))
             elif name in ("roc", "willr"):
                 scale = np.full_like(w, 100.0)
             else:

@@ -178,6 +178,23 @@ TALIB_EQUIVALENT: dict[str, TalibEquivalent] = {
         tuple({"period": p, "nbdev": k} for p, k in ((5, 1.0), (2, 1.0), (20, 2.0), (200, 0.5))),
         talib_error=_stddev_talib_error,
     ),
+    "ad": TalibEquivalent(
+        "AD",
+        lambda b: (talib.AD(b["high"], b["low"], b["close"], b["volume"]),),
+        ({},),
+        # A running sum that crosses zero: its rounding error scales with the
+        # volume that went into it, not with the value.
+        abs_scale=lambda b: float(np.sum(b["volume"])),
+    ),
+    "adosc": TalibEquivalent(
+        "ADOSC",
+        lambda b, fast_period, slow_period: (
+            talib.ADOSC(b["high"], b["low"], b["close"], b["volume"], fastperiod=fast_period, slowperiod=slow_period),
+        ),
+        tuple({"fast_period": f, "slow_period": s} for f, s in ((3, 10), (2, 2), (10, 3), (5, 30), (2, 200))),
+        # A difference of two EMAs of the A/D line: scaled like AD itself.
+        abs_scale=lambda b: float(np.sum(b["volume"])),
+    ),
 }
 
 # Registry entries with no TA-Lib counterpart, name -> reason. Each must be

@@ -36,6 +36,9 @@ ABS_SCALE = {
     # price level (times the deviation, for the variance), as for the bands.
     "var": lambda b, want: np.abs(b["close"]) * np.sqrt(np.abs(want[0])),
     "stddev": lambda b, want: np.abs(b["close"]),
+    # Running sums of signed volume (and EMAs of them): scaled by the volume.
+    "ad": lambda b, want: float(np.sum(b["volume"])),
+    "adosc": lambda b, want: float(np.sum(b["volume"])),
 }
 
 PROFILE = settings(
