@@ -317,6 +317,28 @@ def adosc_ref(high, low, close, volume, fast_period: int = 3, slow_period: int =
     return (out,)
 
 
+def cmo_ref(close, period: int = 14) -> tuple[np.ndarray]:
+    """100 * (G - L) / (G + L) with TA-Lib's Wilder averages (seeded with simple means); 0 when G + L is 0."""
+    x = _as_float(close)
+    out = _nan_array(len(x))
+    if len(x) <= period:
+        return (out,)
+    ups = [max(x[t] - x[t - 1], 0.0) for t in range(1, len(x))]
+    downs = [max(x[t - 1] - x[t], 0.0) for t in range(1, len(x))]
+    gain = sum(ups[:period]) / period
+    loss = sum(downs[:period]) / period
+
+    def value(g: float, l: float) -> float:
+        return 0.0 if g + l == 0.0 else 100.0 * ((g - l) / (g + l))
+
+    out[period] = value(gain, loss)
+    for t in range(period + 1, len(x)):
+        gain = (gain * (period - 1) + ups[t - 1]) / period
+        loss = (loss * (period - 1) + downs[t - 1]) / period
+        out[t] = value(gain, loss)
+    return (out,)
+
+
 REFERENCES: dict[str, Callable[..., tuple[np.ndarray, ...]]] = {
     "sma": sma_ref,
     "ema": ema_ref,
@@ -337,6 +359,7 @@ REFERENCES: dict[str, Callable[..., tuple[np.ndarray, ...]]] = {
     "stddev": stddev_ref,
     "ad": ad_ref,
     "adosc": adosc_ref,
+    "cmo": cmo_ref,
 }
 
 

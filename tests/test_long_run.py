@@ -34,7 +34,8 @@ CLASSES = {"sma": ringta.SMA, "ema": ringta.EMA, "rsi": ringta.RSI, "macd": ring
            "trange": ringta.TRANGE, "atr": ringta.ATR, "natr": ringta.NATR,
            "mom": ringta.MOM, "roc": ringta.ROC, "wma": ringta.WMA,
            "willr": ringta.WILLR, "max": ringta.MAX, "min": ringta.MIN,
-           "var": ringta.VAR, "stddev": ringta.STDDEV, "ad": ringta.AD, "adosc": ringta.ADOSC}
+           "var": ringta.VAR, "stddev": ringta.STDDEV, "ad": ringta.AD, "adosc": ringta.ADOSC,
+           "cmo": ringta.CMO}
 
 # Kernels on high/low/close whose reference is TA-Lib: name -> (bars -> the TA-Lib outputs).
 HLC_TALIB = {
@@ -110,6 +111,8 @@ def _reference(name: str, close: np.ndarray, volume: np.ndarray, params: dict,
         return [np.array(out)]
     if name == "ema":
         return [talib.EMA(close, timeperiod=params["period"])[-TAIL:]]
+    if name == "cmo":
+        return [talib.CMO(close, timeperiod=params["period"])[-TAIL:]]
     if name == "rsi":
         return [talib.RSI(close, timeperiod=params["period"])[-TAIL:]]
     if name == "macd":
@@ -156,7 +159,7 @@ def test_ten_years_every_kernel(level, ten_years):
                 scale = np.full_like(w, np.abs(close[-TAIL:]).max())
             elif name in ("ad", "adosc"):  # running sums of signed volume: scaled by the volume
                 scale = np.full_like(w, float(np.sum(volume)))
-            elif name in ("roc", "willr"):
+            elif name in ("roc", "willr", "cmo"):
                 scale = np.full_like(w, 100.0)
             else:
                 scale = np.maximum(np.abs(w), np.finfo(np.float64).tiny)  # a flat window's 0 is exact

@@ -195,6 +195,11 @@ TALIB_EQUIVALENT: dict[str, TalibEquivalent] = {
         # A difference of two EMAs of the A/D line: scaled like AD itself.
         abs_scale=lambda b: float(np.sum(b["volume"])),
     ),
+    "cmo": TalibEquivalent(
+        "CMO",
+        lambda b, period: (talib.CMO(b["close"], timeperiod=period),),
+        tuple({"period": p} for p in (2, 5, 14, 50, 200)),
+    ),
 }
 
 # Registry entries with no TA-Lib counterpart, name -> reason. Each must be
