@@ -55,6 +55,20 @@ def plot_output(out_dir: str | Path, symbol: str, interval: str, indicators: Seq
     ``indicators`` are column-name prefixes (indicator keys such as
     ``ema_20_5m`` or ``macd_12_26_9_5m``); by default every indicator column.
     Returns the path written; the image is ``width`` x ``height`` pixels.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from ringta import batch
+    >>> from ringta.coordinator import SessionConfig
+    >>> from ringta.data import MemorySource, generate_minute_bars
+    >>> cfg = SessionConfig.from_dict({"session_data_config": {"indicators": {"session": [
+    ...     {"name": "ema", "period": 10, "interval": "5m"}]}}})
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = batch.run(cfg, MemorySource({"X": generate_minute_bars(days=2)}), d, quiet=True)
+    >>> png = plot_output(d, "X", "5m", ["ema_10_5m"], d / "x.png", width=600, height=400)
+    >>> png.read_bytes()[:4] == bytes([0x89]) + b"PNG"
+    True
     """
     import matplotlib
 

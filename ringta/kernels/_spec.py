@@ -21,7 +21,18 @@ from ._ring import H_COUNT, H_LOOKBACK
 
 @dataclass(frozen=True)
 class Param:
-    """One indicator parameter: its name, type, default and allowed range."""
+    """One indicator parameter: its name, type, default and allowed range.
+
+    Examples
+    --------
+    >>> p = Param("period", int, 14, 1, 100_000)
+    >>> p.check(20, "rsi"), p.describe()
+    (20, 'int in [1, 100000]')
+    >>> p.check(0, "rsi")
+    Traceback (most recent call last):
+    ...
+    ValueError: rsi: period must be an integer in [1, 100000], got 0
+    """
 
     name: str
     kind: type  # int, float or str
@@ -70,6 +81,13 @@ class KernelSpec:
     The registry in :mod:`ringta.kernels` maps names to these; the
     coordinator, the config models, the benchmarks and the catalogue test all
     read from it.
+
+    Examples
+    --------
+    >>> from ringta.kernels import REGISTRY
+    >>> spec = REGISTRY["macd"]
+    >>> spec.inputs, spec.outputs, spec.lookback(**spec.validate())
+    (('close',), ('macd', 'signal', 'hist'), 33)
     """
 
     name: str
