@@ -30,13 +30,15 @@ from .kernels.stddev import STDDEV, stddev
 from .kernels.ad import AD, ad
 from .kernels.adosc import ADOSC, adosc
 from .kernels.cmo import CMO, cmo
+from .kernels.aroon import AROON, AroonResult, aroon
+from .kernels.aroonosc import AROONOSC, aroonosc
 
 __version__ = "0.1.0"
 
 __all__ = [
     "sma", "ema", "rsi", "macd", "bbands", "obv",
     "SMA", "EMA", "RSI", "MACD", "BollingerBands", "OBV",
-    "trange", "atr", "natr", "mom", "roc", "wma", "willr", "max", "min", "var", "stddev", "ad", "adosc", "cmo",
-    "TRANGE", "ATR", "NATR", "MOM", "ROC", "WMA", "WILLR", "MAX", "MIN", "VAR", "STDDEV", "AD", "ADOSC", "CMO",
+    "trange", "atr", "natr", "mom", "roc", "wma", "willr", "max", "min", "var", "stddev", "ad", "adosc", "cmo", "aroon", "aroonosc",
+    "TRANGE", "ATR", "NATR", "MOM", "ROC", "WMA", "WILLR", "MAX", "MIN", "VAR", "STDDEV", "AD", "ADOSC", "CMO", "AROON", "AROONOSC", "AroonResult",
     "MacdResult", "BBandsResult", "Bar", "Bars",
 ]

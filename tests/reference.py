@@ -339,6 +339,36 @@ def cmo_ref(close, period: int = 14) -> tuple[np.ndarray]:
     return (out,)
 
 
+def _newest_extreme_index(values: list[float], start: int, end: int, highest: bool) -> int:
+    """Index of the largest (smallest) of values[start:end]; of equal values the latest."""
+    best = start
+    for i in range(start, end):
+        if (values[i] >= values[best]) if highest else (values[i] <= values[best]):
+            best = i
+    return best
+
+
+def aroon_ref(high, low, period: int = 14) -> tuple[np.ndarray, np.ndarray]:
+    """Over the last period + 1 bars: 100/period * (period - bars since the lowest low / highest high)."""
+    h, l = _as_float(high), _as_float(low)
+    down, up = _nan_array(len(h)), _nan_array(len(h))
+    f = 100.0 / period
+    for t in range(period, len(h)):
+        up[t] = f * (period - (t - _newest_extreme_index(h, t - period, t + 1, True)))
+        down[t] = f * (period - (t - _newest_extreme_index(l, t - period, t + 1, False)))
+    return down, up
+
+
+def aroonosc_ref(high, low, period: int = 14) -> tuple[np.ndarray]:
+    """100/period * (index of the highest high - index of the lowest low) over the last period + 1 bars."""
+    h, l = _as_float(high), _as_float(low)
+    out = _nan_array(len(h))
+    f = 100.0 / period
+    for t in range(period, len(h)):
+        out[t] = f * (_newest_extreme_index(h, t - period, t + 1, True) - _newest_extreme_index(l, t - period, t + 1, False))
+    return (out,)
+
+
 REFERENCES: dict[str, Callable[..., tuple[np.ndarray, ...]]] = {
     "sma": sma_ref,
     "ema": ema_ref,
@@ -360,6 +390,8 @@ REFERENCES: dict[str, Callable[..., tuple[np.ndarray, ...]]] = {
     "ad": ad_ref,
     "adosc": adosc_ref,
     "cmo": cmo_ref,
+    "aroon": aroon_ref,
+    "aroonosc": aroonosc_ref,
 }
 
 

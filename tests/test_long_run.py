@@ -35,13 +35,15 @@ CLASSES = {"sma": ringta.SMA, "ema": ringta.EMA, "rsi": ringta.RSI, "macd": ring
            "mom": ringta.MOM, "roc": ringta.ROC, "wma": ringta.WMA,
            "willr": ringta.WILLR, "max": ringta.MAX, "min": ringta.MIN,
            "var": ringta.VAR, "stddev": ringta.STDDEV, "ad": ringta.AD, "adosc": ringta.ADOSC,
-           "cmo": ringta.CMO}
+           "cmo": ringta.CMO, "aroon": ringta.AROON, "aroonosc": ringta.AROONOSC}
 
 # Kernels on high/low/close whose reference is TA-Lib: name -> (bars -> the TA-Lib outputs).
 HLC_TALIB = {
     "trange": lambda b, p: [talib.TRANGE(b["high"], b["low"], b["close"])],
     "atr": lambda b, p: [talib.ATR(b["high"], b["low"], b["close"], timeperiod=p["period"])],
     "natr": lambda b, p: [talib.NATR(b["high"], b["low"], b["close"], timeperiod=p["period"])],
+    "aroon": lambda b, p: list(talib.AROON(b["high"], b["low"], timeperiod=p["period"])),
+    "aroonosc": lambda b, p: [talib.AROONOSC(b["high"], b["low"], timeperiod=p["period"])],
     "ad": lambda b, p: [talib.AD(b["high"], b["low"], b["close"], b["volume"])],
     "adosc": lambda b, p: [talib.ADOSC(b["high"], b["low"], b["close"], b["volume"],
                                        fastperiod=p["fast_period"], slowperiod=p["slow_period"])],
@@ -159,7 +161,7 @@ def test_ten_years_every_kernel(level, ten_years):
                 scale = np.full_like(w, np.abs(close[-TAIL:]).max())
             elif name in ("ad", "adosc"):  # running sums of signed volume: scaled by the volume
                 scale = np.full_like(w, float(np.sum(volume)))
-            elif name in ("roc", "willr", "cmo"):
+            elif name in ("roc", "willr", "cmo", "aroon", "aroonosc"):
                 scale = np.full_like(w, 100.0)
             else:
                 scale = np.maximum(np.abs(w), np.finfo(np.float64).tiny)  # a flat window's 0 is exact

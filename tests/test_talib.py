@@ -200,6 +200,16 @@ TALIB_EQUIVALENT: dict[str, TalibEquivalent] = {
         lambda b, period: (talib.CMO(b["close"], timeperiod=period),),
         tuple({"period": p} for p in (2, 5, 14, 50, 200)),
     ),
+    "aroon": TalibEquivalent(
+        "AROON",
+        lambda b, period: talib.AROON(b["high"], b["low"], timeperiod=period),
+        tuple({"period": p} for p in (2, 5, 14, 50, 200)),
+    ),
+    "aroonosc": TalibEquivalent(
+        "AROONOSC",
+        lambda b, period: (talib.AROONOSC(b["high"], b["low"], timeperiod=period),),
+        tuple({"period": p} for p in (2, 5, 14, 50, 200)),
+    ),
 }
 
 # Registry entries with no TA-Lib counterpart, name -> reason. Each must be

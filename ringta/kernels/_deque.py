@@ -57,3 +57,9 @@ def deque_push(blk, base, cap, n, x, is_max):
     blk[base] = head
     blk[base + 1] = size + 1
     return blk[vq + head]
+
+
+@jit(f8(F1, i8, i8))
+def deque_front_index(blk, base, cap):
+    """Input number (0-based) of the current window extreme; call after :func:`deque_push`."""
+    return blk[base + 2 + int(blk[base])]
