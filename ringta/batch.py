@@ -76,6 +76,14 @@ def iter_chunks(source, symbol: str, interval: str, start=None, end=None, chunk:
 
 @dataclass
 class SymbolResult:
+    """One symbol's outcome: bars read, seconds, files written (or columns), error if it failed.
+
+    Examples
+    --------
+    >>> SymbolResult("X", bars=10).ok
+    True
+    """
+
     symbol: str
     bars: int = 0
     seconds: float = 0.0
@@ -89,7 +97,14 @@ class SymbolResult:
 
 @dataclass
 class RunSummary:
-    """What a run did: per-symbol results and overall throughput."""
+    """What a run did: per-symbol results and overall throughput.
+
+    Examples
+    --------
+    >>> s = RunSummary([SymbolResult("A", bars=100), SymbolResult("B", error="ValueError: bad")], seconds=0.5)
+    >>> s.ok, s.bars, [r.symbol for r in s.failed]
+    (False, 100, ['B'])
+    """
 
     results: list[SymbolResult]
     seconds: float

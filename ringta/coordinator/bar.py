@@ -83,7 +83,14 @@ def as_bars(data) -> Bars:
 
 
 class BarError(ValueError):
-    """A bar that failed validation: the message names symbol, timestamp and field."""
+    """A bar that failed validation: the message names symbol, timestamp and field.
+
+    Examples
+    --------
+    >>> err = bar_error(3, "AAPL", 1_704_205_800_000_000_000, (1.0, 2.0, 0.5, float("nan"), 10.0))
+    >>> err.field, str(err)
+    ('close', 'AAPL @ 2024-01-02T14:30:00Z: close=nan is not finite; state unchanged')
+    """
 
     def __init__(self, message: str, symbol: str | None = None, timestamp: int | None = None, field: str | None = None):
         super().__init__(message)

@@ -44,7 +44,16 @@ class IndicatorType(str, Enum):
 
 
 class ConfigError(ValueError):
-    """An invalid session or indicator configuration; the message names each bad field."""
+    """An invalid session or indicator configuration; the message names each bad field.
+
+    Examples
+    --------
+    >>> try:
+    ...     SessionConfig.from_dict({"streams": ["7m"]})
+    ... except ConfigError as exc:
+    ...     print(str(exc).splitlines()[1])
+    streams: unknown interval '7m'; valid intervals: 1m, 5m, 15m, 30m, 1h, 4h, 1d (got ['7m'])
+    """
 
 
 def _loc(loc: tuple) -> str:
@@ -250,11 +259,23 @@ class IndicatorConfig(BaseModel):
 
 
 class SessionIndicatorConfig(IndicatorConfig):
-    """An indicator computed on intraday bars during the session."""
+    """An indicator computed on intraday bars during the session.
+
+    Examples
+    --------
+    >>> SessionIndicatorConfig(name="rsi", period=14, interval="5m").key
+    'rsi_14_5m'
+    """
 
 
 class HistoricalIndicatorConfig(IndicatorConfig):
-    """An indicator computed on daily bars from history, updated when a day closes."""
+    """An indicator computed on daily bars from history, updated when a day closes.
+
+    Examples
+    --------
+    >>> HistoricalIndicatorConfig(name="sma", period=20, params={"source": "volume"}).key
+    'sma_20_volume_1d'
+    """
 
     interval: str = "1d"
 

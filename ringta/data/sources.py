@@ -22,7 +22,16 @@ COLUMNS = ("timestamp", "open", "high", "low", "close", "volume")
 
 
 class SourceError(LookupError):
-    """A symbol or interval the source cannot provide, or a file it cannot read."""
+    """A symbol or interval the source cannot provide, or a file it cannot read.
+
+    Examples
+    --------
+    >>> try:
+    ...     MemorySource({}).load_bars("NOPE", "1m")
+    ... except SourceError as exc:
+    ...     print(exc)
+    no bars for symbol 'NOPE'; available: []
+    """
 
 
 @runtime_checkable
@@ -305,7 +314,17 @@ class ParquetSource:
 
 
 def write_parquet_bars(path: str | Path, bars: Bars) -> None:
-    """Write bars to a Parquet file with the columns :class:`ParquetSource` reads."""
+    """Write bars to a Parquet file with the columns :class:`ParquetSource` reads (sorted by time).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from ringta.data import generate_minute_bars
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "A.parquet"
+    >>> write_parquet_bars(path, generate_minute_bars(days=1))
+    >>> ParquetSource(path.parent).load_bars("A").n
+    390
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 

@@ -55,6 +55,14 @@ PARAMS = (
 
 
 class BBandsResult(NamedTuple):
+    """Upper, middle and lower band (floats, or arrays from :func:`bbands`).
+
+    Examples
+    --------
+    >>> BBandsResult(11.0, 10.0, 9.0).middle
+    10.0
+    """
+
     upper: float
     middle: float
     lower: float

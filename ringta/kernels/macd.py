@@ -61,6 +61,14 @@ PARAMS = (
 
 
 class MacdResult(NamedTuple):
+    """MACD line, signal line and histogram (floats, or arrays from :func:`macd`).
+
+    Examples
+    --------
+    >>> MacdResult(0.5, 0.25, 0.25).hist
+    0.25
+    """
+
     macd: float
     signal: float
     hist: float
