@@ -369,6 +369,42 @@ def aroonosc_ref(high, low, period: int = 14) -> tuple[np.ndarray]:
     return (out,)
 
 
+def _talib_ema_chain(x: list[float], period: int) -> list[float]:
+    """EMA values of ``x`` from index period - 1 on: seeded with the mean, then (v - e) * k + e."""
+    if len(x) < period:
+        return []
+    k = 2.0 / (period + 1)
+    e = sum(x[:period]) / period
+    out = [e]
+    for v in x[period:]:
+        e = (v - e) * k + e
+        out.append(e)
+    return out
+
+
+def dema_ref(close, period: int = 30) -> tuple[np.ndarray]:
+    """2*e1 - e2 with e2 the EMA of e1, each EMA seeded with the mean of its first period inputs."""
+    x = _as_float(close)
+    out = _nan_array(len(x))
+    e1 = _talib_ema_chain(x, period)
+    e2 = _talib_ema_chain(e1, period)
+    for j, v in enumerate(e2):
+        out[2 * (period - 1) + j] = 2.0 * e1[j + period - 1] - v
+    return (out,)
+
+
+def tema_ref(close, period: int = 30) -> tuple[np.ndarray]:
+    """e3 + (3*e1 - 3*e2) for the chained EMAs e1, e2, e3, each seeded with a mean."""
+    x = _as_float(close)
+    out = _nan_array(len(x))
+    e1 = _talib_ema_chain(x, period)
+    e2 = _talib_ema_chain(e1, period)
+    e3 = _talib_ema_chain(e2, period)
+    for j, v in enumerate(e3):
+        out[3 * (period - 1) + j] = v + (3.0 * e1[j + 2 * (period - 1)] - 3.0 * e2[j + period - 1])
+    return (out,)
+
+
 REFERENCES: dict[str, Callable[..., tuple[np.ndarray, ...]]] = {
     "sma": sma_ref,
     "ema": ema_ref,
@@ -392,6 +428,8 @@ REFERENCES: dict[str, Callable[..., tuple[np.ndarray, ...]]] = {
     "cmo": cmo_ref,
     "aroon": aroon_ref,
     "aroonosc": aroonosc_ref,
+    "dema": dema_ref,
+    "tema": tema_ref,
 }
 
 

@@ -35,7 +35,8 @@ CLASSES = {"sma": ringta.SMA, "ema": ringta.EMA, "rsi": ringta.RSI, "macd": ring
            "mom": ringta.MOM, "roc": ringta.ROC, "wma": ringta.WMA,
            "willr": ringta.WILLR, "max": ringta.MAX, "min": ringta.MIN,
            "var": ringta.VAR, "stddev": ringta.STDDEV, "ad": ringta.AD, "adosc": ringta.ADOSC,
-           "cmo": ringta.CMO, "aroon": ringta.AROON, "aroonosc": ringta.AROONOSC}
+           "cmo": ringta.CMO, "aroon": ringta.AROON, "aroonosc": ringta.AROONOSC,
+           "dema": ringta.DEMA, "tema": ringta.TEMA}
 
 # Kernels on high/low/close whose reference is TA-Lib: name -> (bars -> the TA-Lib outputs).
 HLC_TALIB = {
@@ -113,6 +114,8 @@ def _reference(name: str, close: np.ndarray, volume: np.ndarray, params: dict,
         return [np.array(out)]
     if name == "ema":
         return [talib.EMA(close, timeperiod=params["period"])[-TAIL:]]
+    if name in ("dema", "tema"):
+        return [getattr(talib, name.upper())(close, timeperiod=params["period"])[-TAIL:]]
     if name == "cmo":
         return [talib.CMO(close, timeperiod=params["period"])[-TAIL:]]
     if name == "rsi":

@@ -210,6 +210,16 @@ TALIB_EQUIVALENT: dict[str, TalibEquivalent] = {
         lambda b, period: (talib.AROONOSC(b["high"], b["low"], timeperiod=period),),
         tuple({"period": p} for p in (2, 5, 14, 50, 200)),
     ),
+    "dema": TalibEquivalent(
+        "DEMA",
+        lambda b, period: (talib.DEMA(b["close"], timeperiod=period),),
+        tuple({"period": p} for p in (2, 5, 14, 30, 200)),
+    ),
+    "tema": TalibEquivalent(
+        "TEMA",
+        lambda b, period: (talib.TEMA(b["close"], timeperiod=period),),
+        tuple({"period": p} for p in (2, 5, 14, 30, 200)),
+    ),
 }
 
 # Registry entries with no TA-Lib counterpart, name -> reason. Each must be
