@@ -34,13 +34,14 @@ from .kernels.aroon import AROON, AroonResult, aroon
 from .kernels.aroonosc import AROONOSC, aroonosc
 from .kernels.dema import DEMA, dema
 from .kernels.tema import TEMA, tema
+from .kernels.trima import TRIMA, trima
 
 __version__ = "0.1.0"
 
 __all__ = [
     "sma", "ema", "rsi", "macd", "bbands", "obv",
     "SMA", "EMA", "RSI", "MACD", "BollingerBands", "OBV",
-    "trange", "atr", "natr", "mom", "roc", "wma", "willr", "max", "min", "var", "stddev", "ad", "adosc", "cmo", "aroon", "aroonosc", "dema", "tema",
-    "TRANGE", "ATR", "NATR", "MOM", "ROC", "WMA", "WILLR", "MAX", "MIN", "VAR", "STDDEV", "AD", "ADOSC", "CMO", "AROON", "AROONOSC", "AroonResult", "DEMA", "TEMA",
+    "trange", "atr", "natr", "mom", "roc", "wma", "willr", "max", "min", "var", "stddev", "ad", "adosc", "cmo", "aroon", "aroonosc", "dema", "tema", "trima",
+    "TRANGE", "ATR", "NATR", "MOM", "ROC", "WMA", "WILLR", "MAX", "MIN", "VAR", "STDDEV", "AD", "ADOSC", "CMO", "AROON", "AROONOSC", "AroonResult", "DEMA", "TEMA", "TRIMA",
     "MacdResult", "BBandsResult", "Bar", "Bars",
 ]

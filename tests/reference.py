@@ -405,6 +405,17 @@ def tema_ref(close, period: int = 30) -> tuple[np.ndarray]:
     return (out,)
 
 
+def trima_ref(close, period: int = 30) -> tuple[np.ndarray]:
+    """Mean of the last n2 means of n1 inputs (n1 = n2 = (p+1)/2 for odd p; p/2 and p/2 + 1 for even p)."""
+    x = _as_float(close)
+    n1, n2 = ((period + 1) // 2, (period + 1) // 2) if period % 2 else (period // 2, period // 2 + 1)
+    inner = [window_mean(x[t - n1 + 1 : t + 1]) if t >= n1 - 1 else NAN for t in range(len(x))]
+    out = _nan_array(len(x))
+    for t in range(period - 1, len(x)):
+        out[t] = window_mean(inner[t - n2 + 1 : t + 1])
+    return (out,)
+
+
 REFERENCES: dict[str, Callable[..., tuple[np.ndarray, ...]]] = {
     "sma": sma_ref,
     "ema": ema_ref,
@@ -430,6 +441,7 @@ REFERENCES: dict[str, Callable[..., tuple[np.ndarray, ...]]] = {
     "aroonosc": aroonosc_ref,
     "dema": dema_ref,
     "tema": tema_ref,
+    "trima": trima_ref,
 }
 
 

@@ -36,7 +36,7 @@ CLASSES = {"sma": ringta.SMA, "ema": ringta.EMA, "rsi": ringta.RSI, "macd": ring
            "willr": ringta.WILLR, "max": ringta.MAX, "min": ringta.MIN,
            "var": ringta.VAR, "stddev": ringta.STDDEV, "ad": ringta.AD, "adosc": ringta.ADOSC,
            "cmo": ringta.CMO, "aroon": ringta.AROON, "aroonosc": ringta.AROONOSC,
-           "dema": ringta.DEMA, "tema": ringta.TEMA}
+           "dema": ringta.DEMA, "tema": ringta.TEMA, "trima": ringta.TRIMA}
 
 # Kernels on high/low/close whose reference is TA-Lib: name -> (bars -> the TA-Lib outputs).
 HLC_TALIB = {
@@ -114,6 +114,11 @@ def _reference(name: str, close: np.ndarray, volume: np.ndarray, params: dict,
         return [np.array(out)]
     if name == "ema":
         return [talib.EMA(close, timeperiod=params["period"])[-TAIL:]]
+    if name == "trima":
+        p = params["period"]
+        n1, n2 = ((p + 1) // 2, (p + 1) // 2) if p % 2 else (p // 2, p // 2 + 1)
+        wts = np.convolve(np.ones(n1), np.ones(n2))  # integer triangular weights
+        return [np.array([math.fsum(wts * close[i - p + 1 : i + 1]) / (n1 * n2) for i in idx])]
     if name in ("dema", "tema"):
         return [getattr(talib, name.upper())(close, timeperiod=params["period"])[-TAIL:]]
     if name == "cmo":

@@ -46,6 +46,7 @@ from .aroon import SPEC as AROON_SPEC, aroon_update
 from .aroonosc import SPEC as AROONOSC_SPEC, aroonosc_update
 from .dema import SPEC as DEMA_SPEC, dema_update
 from .tema import SPEC as TEMA_SPEC, tema_update
+from .trima import SPEC as TRIMA_SPEC, trima_update
 
 P_KIND, P_OFFSET, P_WIDTH, P_SOURCE, P_ROW = range(5)
 PROGRAM_COLUMNS = 5
@@ -75,7 +76,8 @@ K_AROON = AROON_SPEC.kind_id
 K_AROONOSC = AROONOSC_SPEC.kind_id
 K_DEMA = DEMA_SPEC.kind_id
 K_TEMA = TEMA_SPEC.kind_id
-DISPATCHED = frozenset({K_SMA, K_EMA, K_RSI, K_MACD, K_BB, K_OBV, K_TRANGE, K_ATR, K_NATR, K_MOM, K_ROC, K_WMA, K_WILLR, K_MAX, K_MIN, K_VAR, K_STDDEV, K_AD, K_ADOSC, K_CMO, K_AROON, K_AROONOSC, K_DEMA, K_TEMA})
+K_TRIMA = TRIMA_SPEC.kind_id
+DISPATCHED = frozenset({K_SMA, K_EMA, K_RSI, K_MACD, K_BB, K_OBV, K_TRANGE, K_ATR, K_NATR, K_MOM, K_ROC, K_WMA, K_WILLR, K_MAX, K_MIN, K_VAR, K_STDDEV, K_AD, K_ADOSC, K_CMO, K_AROON, K_AROONOSC, K_DEMA, K_TEMA, K_TRIMA})
 
 
 @jit(void(i8, F1, i8, f8, f8, f8, f8, f8), inline=True)
@@ -138,6 +140,8 @@ def dispatch_block(kind, blk, src, o, h, l, c, v):
         dema_update(blk, x)
     elif kind == K_TEMA:
         tema_update(blk, x)
+    elif kind == K_TRIMA:
+        trima_update(blk, x)
 
 
 @jit(void(F1, I2, i8, f8, f8, f8, f8, f8))
