@@ -416,6 +416,30 @@ def trima_ref(close, period: int = 30) -> tuple[np.ndarray]:
     return (out,)
 
 
+def _sma_path(x: list[float], period: int) -> list[float]:
+    return [window_mean(x[t - period + 1 : t + 1]) if t >= period - 1 else NAN for t in range(len(x))]
+
+
+def apo_ref(close, fast_period: int = 12, slow_period: int = 26) -> tuple[np.ndarray]:
+    """SMA(fast) - SMA(slow), from index slow_period - 1."""
+    x = _as_float(close)
+    fast, slow = _sma_path(x, fast_period), _sma_path(x, slow_period)
+    out = _nan_array(len(x))
+    for t in range(slow_period - 1, len(x)):
+        out[t] = fast[t] - slow[t]
+    return (out,)
+
+
+def ppo_ref(close, fast_period: int = 12, slow_period: int = 26) -> tuple[np.ndarray]:
+    """(SMA(fast) - SMA(slow)) / SMA(slow) * 100 (0 where SMA(slow) is 0), from index slow_period - 1."""
+    x = _as_float(close)
+    fast, slow = _sma_path(x, fast_period), _sma_path(x, slow_period)
+    out = _nan_array(len(x))
+    for t in range(slow_period - 1, len(x)):
+        out[t] = 0.0 if slow[t] == 0.0 else (fast[t] - slow[t]) / slow[t] * 100.0
+    return (out,)
+
+
 REFERENCES: dict[str, Callable[..., tuple[np.ndarray, ...]]] = {
     "sma": sma_ref,
     "ema": ema_ref,
@@ -442,6 +466,8 @@ REFERENCES: dict[str, Callable[..., tuple[np.ndarray, ...]]] = {
     "dema": dema_ref,
     "tema": tema_ref,
     "trima": trima_ref,
+    "apo": apo_ref,
+    "ppo": ppo_ref,
 }
 
 

@@ -36,7 +36,8 @@ CLASSES = {"sma": ringta.SMA, "ema": ringta.EMA, "rsi": ringta.RSI, "macd": ring
            "willr": ringta.WILLR, "max": ringta.MAX, "min": ringta.MIN,
            "var": ringta.VAR, "stddev": ringta.STDDEV, "ad": ringta.AD, "adosc": ringta.ADOSC,
            "cmo": ringta.CMO, "aroon": ringta.AROON, "aroonosc": ringta.AROONOSC,
-           "dema": ringta.DEMA, "tema": ringta.TEMA, "trima": ringta.TRIMA}
+           "dema": ringta.DEMA, "tema": ringta.TEMA, "trima": ringta.TRIMA,
+           "apo": ringta.APO, "ppo": ringta.PPO}
 
 # Kernels on high/low/close whose reference is TA-Lib: name -> (bars -> the TA-Lib outputs).
 HLC_TALIB = {
@@ -114,6 +115,11 @@ def _reference(name: str, close: np.ndarray, volume: np.ndarray, params: dict,
         return [np.array(out)]
     if name == "ema":
         return [talib.EMA(close, timeperiod=params["period"])[-TAIL:]]
+    if name in ("apo", "ppo"):
+        fp, sp = params["fast_period"], params["slow_period"]
+        fast = np.array([window_mean(close[i - fp + 1 : i + 1]) for i in idx])
+        slow = np.array([window_mean(close[i - sp + 1 : i + 1]) for i in idx])
+        return [fast - slow if name == "apo" else (fast - slow) / slow * 100.0]
     if name == "trima":
         p = params["period"]
         n1, n2 = ((p + 1) // 2, (p + 1) // 2) if p % 2 else (p // 2, p // 2 + 1)
@@ -165,11 +171,11 @@ def test_ten_years_every_kernel(level, ten_years):
             assert np.isfinite(g).all() and np.isfinite(w).all()
             # (MOM, a difference of prices, and ROC, in percent, can be exactly 0: scaled by the price level
             # and by 100 points respectively)
-            if name in ("macd", "mom"):
+            if name in ("macd", "mom", "apo"):
                 scale = np.full_like(w, np.abs(close[-TAIL:]).max())
             elif name in ("ad", "adosc"):  # running sums of signed volume: scaled by the volume
                 scale = np.full_like(w, float(np.sum(volume)))
-            elif name in ("roc", "willr", "cmo", "aroon", "aroonosc"):
+            elif name in ("roc", "willr", "cmo", "aroon", "aroonosc", "ppo"):
                 scale = np.full_like(w, 100.0)
             else:
                 scale = np.maximum(np.abs(w), np.finfo(np.float64).tiny)  # a flat window's 0 is exact

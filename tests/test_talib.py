@@ -241,6 +241,24 @@ TALIB_EQUIVALENT: dict[str, TalibEquivalent] = {
         tuple({"period": p} for p in (1, 2, 3, 4, 5, 14, 30, 200)),
         talib_error=_trima_talib_error,
     ),
+    "apo": TalibEquivalent(
+        "APO",
+        lambda b, fast_period, slow_period: (
+            talib.APO(b["close"], fastperiod=fast_period, slowperiod=slow_period, matype=0),
+        ),
+        tuple({"fast_period": f, "slow_period": s} for f, s in ((12, 26), (2, 3), (5, 35), (3, 200))),
+        # A difference of two means of prices: scaled by the price level, as MACD.
+        abs_scale=lambda b: float(np.max(np.abs(b["close"]))),
+    ),
+    "ppo": TalibEquivalent(
+        "PPO",
+        lambda b, fast_period, slow_period: (
+            talib.PPO(b["close"], fastperiod=fast_period, slowperiod=slow_period, matype=0),
+        ),
+        tuple({"fast_period": f, "slow_period": s} for f, s in ((12, 26), (2, 3), (5, 35), (3, 200))),
+        # A percentage that crosses 0: an absolute tolerance of 1e-12 of 100 points.
+        abs_scale=lambda b: 100.0,
+    ),
 }
 
 # Registry entries with no TA-Lib counterpart, name -> reason. Each must be

@@ -39,6 +39,9 @@ ABS_SCALE = {
     # Running sums of signed volume (and EMAs of them): scaled by the volume.
     "ad": lambda b, want: float(np.sum(b["volume"])),
     "adosc": lambda b, want: float(np.sum(b["volume"])),
+    # Differences of two means: scaled by the price level (APO) or by 100 points (PPO).
+    "apo": lambda b, want: float(np.max(np.abs(b["close"]))),
+    "ppo": lambda b, want: 100.0,
 }
 
 PROFILE = settings(

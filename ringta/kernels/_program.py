@@ -47,6 +47,8 @@ from .aroonosc import SPEC as AROONOSC_SPEC, aroonosc_update
 from .dema import SPEC as DEMA_SPEC, dema_update
 from .tema import SPEC as TEMA_SPEC, tema_update
 from .trima import SPEC as TRIMA_SPEC, trima_update
+from .apo import SPEC as APO_SPEC, apo_update
+from .ppo import SPEC as PPO_SPEC, ppo_update
 
 P_KIND, P_OFFSET, P_WIDTH, P_SOURCE, P_ROW = range(5)
 PROGRAM_COLUMNS = 5
@@ -77,7 +79,9 @@ K_AROONOSC = AROONOSC_SPEC.kind_id
 K_DEMA = DEMA_SPEC.kind_id
 K_TEMA = TEMA_SPEC.kind_id
 K_TRIMA = TRIMA_SPEC.kind_id
-DISPATCHED = frozenset({K_SMA, K_EMA, K_RSI, K_MACD, K_BB, K_OBV, K_TRANGE, K_ATR, K_NATR, K_MOM, K_ROC, K_WMA, K_WILLR, K_MAX, K_MIN, K_VAR, K_STDDEV, K_AD, K_ADOSC, K_CMO, K_AROON, K_AROONOSC, K_DEMA, K_TEMA, K_TRIMA})
+K_APO = APO_SPEC.kind_id
+K_PPO = PPO_SPEC.kind_id
+DISPATCHED = frozenset({K_SMA, K_EMA, K_RSI, K_MACD, K_BB, K_OBV, K_TRANGE, K_ATR, K_NATR, K_MOM, K_ROC, K_WMA, K_WILLR, K_MAX, K_MIN, K_VAR, K_STDDEV, K_AD, K_ADOSC, K_CMO, K_AROON, K_AROONOSC, K_DEMA, K_TEMA, K_TRIMA, K_APO, K_PPO})
 
 
 @jit(void(i8, F1, i8, f8, f8, f8, f8, f8), inline=True)
@@ -142,6 +146,10 @@ def dispatch_block(kind, blk, src, o, h, l, c, v):
         tema_update(blk, x)
     elif kind == K_TRIMA:
         trima_update(blk, x)
+    elif kind == K_APO:
+        apo_update(blk, x)
+    elif kind == K_PPO:
+        ppo_update(blk, x)
 
 
 @jit(void(F1, I2, i8, f8, f8, f8, f8, f8))
