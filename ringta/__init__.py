@@ -37,13 +37,14 @@ from .kernels.tema import TEMA, tema
 from .kernels.trima import TRIMA, trima
 from .kernels.apo import APO, apo
 from .kernels.ppo import PPO, ppo
+from .kernels.stochf import STOCHF, StochfResult, stochf
 
 __version__ = "0.1.0"
 
 __all__ = [
     "sma", "ema", "rsi", "macd", "bbands", "obv",
     "SMA", "EMA", "RSI", "MACD", "BollingerBands", "OBV",
-    "trange", "atr", "natr", "mom", "roc", "wma", "willr", "max", "min", "var", "stddev", "ad", "adosc", "cmo", "aroon", "aroonosc", "dema", "tema", "trima", "apo", "ppo",
-    "TRANGE", "ATR", "NATR", "MOM", "ROC", "WMA", "WILLR", "MAX", "MIN", "VAR", "STDDEV", "AD", "ADOSC", "CMO", "AROON", "AROONOSC", "AroonResult", "DEMA", "TEMA", "TRIMA", "APO", "PPO",
+    "trange", "atr", "natr", "mom", "roc", "wma", "willr", "max", "min", "var", "stddev", "ad", "adosc", "cmo", "aroon", "aroonosc", "dema", "tema", "trima", "apo", "ppo", "stochf",
+    "TRANGE", "ATR", "NATR", "MOM", "ROC", "WMA", "WILLR", "MAX", "MIN", "VAR", "STDDEV", "AD", "ADOSC", "CMO", "AROON", "AROONOSC", "AroonResult", "DEMA", "TEMA", "TRIMA", "APO", "PPO", "STOCHF", "StochfResult",
     "MacdResult", "BBandsResult", "Bar", "Bars",
 ]

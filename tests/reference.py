@@ -440,6 +440,22 @@ def ppo_ref(close, fast_period: int = 12, slow_period: int = 26) -> tuple[np.nda
     return (out,)
 
 
+def stochf_ref(high, low, close, fastk_period: int = 5, fastd_period: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """fastk = (close - LL) / (HH - LL) * 100 over fastk_period bars (0 if HH == LL); fastd = its SMA."""
+    h, l, c = _as_float(high), _as_float(low), _as_float(close)
+    n = len(c)
+    k = [NAN] * n
+    for t in range(fastk_period - 1, n):
+        hh = max(h[t - fastk_period + 1 : t + 1])
+        ll = min(l[t - fastk_period + 1 : t + 1])
+        k[t] = 0.0 if hh == ll else (c[t] - ll) / (hh - ll) * 100.0
+    fastk, fastd = _nan_array(n), _nan_array(n)
+    for t in range(fastk_period + fastd_period - 2, n):
+        fastk[t] = k[t]
+        fastd[t] = window_mean(k[t - fastd_period + 1 : t + 1])
+    return fastk, fastd
+
+
 REFERENCES: dict[str, Callable[..., tuple[np.ndarray, ...]]] = {
     "sma": sma_ref,
     "ema": ema_ref,
@@ -468,6 +484,7 @@ REFERENCES: dict[str, Callable[..., tuple[np.ndarray, ...]]] = {
     "trima": trima_ref,
     "apo": apo_ref,
     "ppo": ppo_ref,
+    "stochf": stochf_ref,
 }
 
 

@@ -37,7 +37,7 @@ CLASSES = {"sma": ringta.SMA, "ema": ringta.EMA, "rsi": ringta.RSI, "macd": ring
            "var": ringta.VAR, "stddev": ringta.STDDEV, "ad": ringta.AD, "adosc": ringta.ADOSC,
            "cmo": ringta.CMO, "aroon": ringta.AROON, "aroonosc": ringta.AROONOSC,
            "dema": ringta.DEMA, "tema": ringta.TEMA, "trima": ringta.TRIMA,
-           "apo": ringta.APO, "ppo": ringta.PPO}
+           "apo": ringta.APO, "ppo": ringta.PPO, "stochf": ringta.STOCHF}
 
 # Kernels on high/low/close whose reference is TA-Lib: name -> (bars -> the TA-Lib outputs).
 HLC_TALIB = {
@@ -115,6 +115,14 @@ def _reference(name: str, close: np.ndarray, volume: np.ndarray, params: dict,
         return [np.array(out)]
     if name == "ema":
         return [talib.EMA(close, timeperiod=params["period"])[-TAIL:]]
+    if name == "stochf":
+        kp, dp = params["fastk_period"], params["fastd_period"]
+        hi, lo = bars["high"], bars["low"]
+        ks = {}
+        for i in range(n - TAIL - dp + 1, n):
+            hh, ll = hi[i - kp + 1 : i + 1].max(), lo[i - kp + 1 : i + 1].min()
+            ks[i] = 0.0 if hh == ll else (close[i] - ll) / (hh - ll) * 100.0
+        return [np.array([ks[i] for i in idx]), np.array([window_mean([ks[j] for j in range(i - dp + 1, i + 1)]) for i in idx])]
     if name in ("apo", "ppo"):
         fp, sp = params["fast_period"], params["slow_period"]
         fast = np.array([window_mean(close[i - fp + 1 : i + 1]) for i in idx])
@@ -175,7 +183,7 @@ def test_ten_years_every_kernel(level, ten_years):
                 scale = np.full_like(w, np.abs(close[-TAIL:]).max())
             elif name in ("ad", "adosc"):  # running sums of signed volume: scaled by the volume
                 scale = np.full_like(w, float(np.sum(volume)))
-            elif name in ("roc", "willr", "cmo", "aroon", "aroonosc", "ppo"):
+            elif name in ("roc", "willr", "cmo", "aroon", "aroonosc", "ppo", "stochf"):
                 scale = np.full_like(w, 100.0)
             else:
                 scale = np.maximum(np.abs(w), np.finfo(np.float64).tiny)  # a flat window's 0 is exact

@@ -259,6 +259,16 @@ TALIB_EQUIVALENT: dict[str, TalibEquivalent] = {
         # A percentage that crosses 0: an absolute tolerance of 1e-12 of 100 points.
         abs_scale=lambda b: 100.0,
     ),
+    "stochf": TalibEquivalent(
+        "STOCHF",
+        lambda b, fastk_period, fastd_period: talib.STOCHF(
+            b["high"], b["low"], b["close"], fastk_period=fastk_period, fastd_period=fastd_period, fastd_matype=0
+        ),
+        tuple({"fastk_period": k, "fastd_period": d} for k, d in ((5, 3), (1, 1), (14, 3), (2, 5), (50, 20))),
+        # 0..100 values that reach 0: an absolute tolerance of 1e-12 of 100 points
+        # (fastd is TA-Lib's running SMA, about 1e-12 points from ringta's re-anchored one).
+        abs_scale=lambda b: 100.0,
+    ),
 }
 
 # Registry entries with no TA-Lib counterpart, name -> reason. Each must be

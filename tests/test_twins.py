@@ -42,6 +42,7 @@ ABS_SCALE = {
     # Differences of two means: scaled by the price level (APO) or by 100 points (PPO).
     "apo": lambda b, want: float(np.max(np.abs(b["close"]))),
     "ppo": lambda b, want: 100.0,
+    "stochf": lambda b, want: 100.0,
 }
 
 PROFILE = settings(

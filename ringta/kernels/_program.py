@@ -49,6 +49,7 @@ from .tema import SPEC as TEMA_SPEC, tema_update
 from .trima import SPEC as TRIMA_SPEC, trima_update
 from .apo import SPEC as APO_SPEC, apo_update
 from .ppo import SPEC as PPO_SPEC, ppo_update
+from .stochf import SPEC as STOCHF_SPEC, stochf_update
 
 P_KIND, P_OFFSET, P_WIDTH, P_SOURCE, P_ROW = range(5)
 PROGRAM_COLUMNS = 5
@@ -81,7 +82,8 @@ K_TEMA = TEMA_SPEC.kind_id
 K_TRIMA = TRIMA_SPEC.kind_id
 K_APO = APO_SPEC.kind_id
 K_PPO = PPO_SPEC.kind_id
-DISPATCHED = frozenset({K_SMA, K_EMA, K_RSI, K_MACD, K_BB, K_OBV, K_TRANGE, K_ATR, K_NATR, K_MOM, K_ROC, K_WMA, K_WILLR, K_MAX, K_MIN, K_VAR, K_STDDEV, K_AD, K_ADOSC, K_CMO, K_AROON, K_AROONOSC, K_DEMA, K_TEMA, K_TRIMA, K_APO, K_PPO})
+K_STOCHF = STOCHF_SPEC.kind_id
+DISPATCHED = frozenset({K_SMA, K_EMA, K_RSI, K_MACD, K_BB, K_OBV, K_TRANGE, K_ATR, K_NATR, K_MOM, K_ROC, K_WMA, K_WILLR, K_MAX, K_MIN, K_VAR, K_STDDEV, K_AD, K_ADOSC, K_CMO, K_AROON, K_AROONOSC, K_DEMA, K_TEMA, K_TRIMA, K_APO, K_PPO, K_STOCHF})
 
 
 @jit(void(i8, F1, i8, f8, f8, f8, f8, f8), inline=True)
@@ -150,6 +152,8 @@ def dispatch_block(kind, blk, src, o, h, l, c, v):
         apo_update(blk, x)
     elif kind == K_PPO:
         ppo_update(blk, x)
+    elif kind == K_STOCHF:
+        stochf_update(blk, h, l, c)
 
 
 @jit(void(F1, I2, i8, f8, f8, f8, f8, f8))

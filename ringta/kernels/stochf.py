@@ -1,0 +1,211 @@
+"""STOCHF: fast stochastic oscillator.
+
+Definition
+    ``fastk = ((close - LL) / (HH - LL)) * 100`` with ``HH``/``LL`` the
+    highest high and lowest low of the last ``fastk_period`` bars, in
+    TA-Lib's order of operations (equal to TA-Lib bit for bit), 0 when
+    ``HH == LL``;
+    ``fastd = SMA(fastk, fastd_period)`` (TA-Lib's default ``matype=0``).
+Seed and warm-up
+    Both outputs start at index ``fastk_period + fastd_period - 2`` (TA-Lib's
+    lookback); NaN before. ``HH`` and ``LL`` come from two monotonic deques
+    in the block (amortised O(1) per bar); the SMA is ringta's SMA kernel
+    kept as a sub-block (re-anchored sums).
+Inputs
+    high, low, close.
+Outputs
+    ``fastk``, ``fastd``, on a 0-100 scale.
+Reference
+    TA-Lib ``STOCHF(fastk_period, fastd_period, fastd_matype=0)``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numba as nb
+import numpy as np
+
+from ._deque import deque_push, deque_width
+from ._jit import F1, F2, I1, f8, i8, jit, void
+from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows
+from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
+from .sma import make_block as _sma_block
+from .sma import sma_update
+
+T2 = nb.types.UniTuple(nb.float64, 2)
+
+STOCHF_KP = H_SIZE  # fastk_period
+STOCHF_OUT = H_SIZE + 1  # fastk, fastd
+STOCHF_SMA = H_SIZE + 3  # offset of the SMA sub-block
+STOCHF_END = H_SIZE + 4  # end of the SMA sub-block
+STOCHF_HIGHS = H_SIZE + 5  # deque of highs; the lows' deque follows it, then the SMA sub-block
+
+PARAMS = (
+    Param("fastk_period", int, 5, 1, MAX_PERIOD, doc="window of the highest high and lowest low"),
+    Param("fastd_period", int, 3, 1, MAX_PERIOD, doc="SMA period of fastd"),
+)
+
+
+class StochfResult(NamedTuple):
+    fastk: float
+    fastd: float
+
+
+@jit(f8(f8, f8, f8))
+def _fastk(highest, lowest, close):
+    diff = highest - lowest
+    if diff == 0.0:
+        return 0.0
+    return ((close - lowest) / diff) * 100.0
+
+
+@jit(T2(F1, f8, f8, f8))
+def stochf_update(blk, high, low, close):
+    """Advance one STOCHF block by one bar; return ``(fastk, fastd)`` (NaN while warming up)."""
+    n = blk[H_COUNT]
+    cap = int(blk[STOCHF_KP])
+    hh = deque_push(blk, STOCHF_HIGHS, cap, n, high, True)
+    ll = deque_push(blk, STOCHF_HIGHS + 2 + 2 * cap, cap, n, low, False)
+    if n >= cap - 1.0:
+        k = _fastk(hh, ll, close)
+        d = sma_update(blk[int(blk[STOCHF_SMA]) : int(blk[STOCHF_END])], k)
+        if n + 1.0 > blk[H_LOOKBACK]:
+            blk[STOCHF_OUT] = k
+            blk[STOCHF_OUT + 1] = d
+    blk[H_COUNT] = n + 1.0
+    return blk[STOCHF_OUT], blk[STOCHF_OUT + 1]
+
+
+@jit(T2(F1, f8, f8, f8))
+def stochf_update_checked(blk, high, low, close):
+    if not (math.isfinite(high) and math.isfinite(low) and math.isfinite(close)):
+        raise ValueError("input is not finite")
+    return stochf_update(blk, high, low, close)
+
+
+@jit(T2(F1, f8, f8, f8))
+def stochf_peek(blk, high, low, close):
+    return stochf_update(blk.copy(), high, low, close)
+
+
+@jit(void(F2, I1, F1, F1, F1, F2))
+def stochf_update_rows(state, rows, high, low, close, out):
+    """Advance ``state[rows[i]]`` by bar ``i``; write fastk, fastd to ``out[i, 0:2]``."""
+    check_rows(state.shape[0], rows, min(high.shape[0], low.shape[0], close.shape[0]), out.shape[0])
+    for i in range(rows.shape[0]):
+        k, d = stochf_update(state[rows[i]], high[i], low[i], close[i])
+        out[i, 0] = k
+        out[i, 1] = d
+
+
+@jit(i8(F1, F1, F1, F1, F1, F1))
+def stochf_batch(blk, high, low, close, out_k, out_d):
+    """Run whole series through ``blk``; return the first non-finite index or -1.
+
+    The deques and the SMA sub-block are the state; the same update runs
+    for every bar, so the values are exactly those of streaming.
+    """
+    for i in range(close.shape[0]):
+        h = high[i]
+        lo = low[i]
+        c = close[i]
+        if not (math.isfinite(h) and math.isfinite(lo) and math.isfinite(c)):
+            return i
+        k, d = stochf_update(blk, h, lo, c)
+        out_k[i] = k
+        out_d[i] = d
+    return -1
+
+
+def stochf_lookback(fastk_period: int = 5, fastd_period: int = 3) -> int:
+    return fastk_period + fastd_period - 2
+
+
+def make_block(fastk_period: int = 5, fastd_period: int = 3) -> np.ndarray:
+    sma = _sma_block(fastd_period)
+    head = STOCHF_HIGHS + 2 * deque_width(fastk_period)
+    blk = np.concatenate([np.zeros(head), sma])
+    blk[H_LOOKBACK] = stochf_lookback(fastk_period, fastd_period)
+    blk[STOCHF_KP] = fastk_period
+    blk[STOCHF_OUT : STOCHF_OUT + 2] = np.nan
+    blk[STOCHF_SMA] = head
+    blk[STOCHF_END] = blk.shape[0]
+    return blk
+
+
+def stochf(high, low, close, fastk_period: int = 5, fastd_period: int = 3) -> StochfResult:
+    """Fast stochastic: %K of the close in the window's range, and its SMA %D.
+
+    Parameters
+    ----------
+    high, low, close : array_like
+        Input series of equal length (finite numbers).
+    fastk_period : int, default 5
+        Window of the highest high and lowest low, in [1, 100000].
+    fastd_period : int, default 3
+        SMA period of ``fastd``, in [1, 100000].
+
+    Returns
+    -------
+    StochfResult
+        ``(fastk, fastd)`` arrays; NaN before index ``fastk_period + fastd_period - 2``.
+
+    Examples
+    --------
+    >>> import ringta
+    >>> r = ringta.stochf([3.0, 4.0, 5.0], [1.0, 2.0, 3.0], [2.0, 3.5, 4.0], fastk_period=2, fastd_period=2)
+    >>> r.fastk.tolist(), r.fastd.tolist()
+    ([nan, nan, 66.66666666666666], [nan, nan, 75.0])
+    """
+    return StochfResult(*batch_call(SPEC, "stochf", {"fastk_period": fastk_period, "fastd_period": fastd_period},
+                                    {"high": high, "low": low, "close": close}))
+
+
+class STOCHF(StreamingIndicator):
+    """Streaming fast stochastic (see :func:`ringta.stochf`); ``update`` returns a :class:`StochfResult`.
+
+    Examples
+    --------
+    >>> import ringta
+    >>> s = ringta.STOCHF(fastk_period=2, fastd_period=2)
+    >>> [s.update(h, l, c) for h, l, c in ((3.0, 1.0, 2.0), (4.0, 2.0, 3.5), (5.0, 3.0, 4.0))][-1]
+    StochfResult(fastk=66.66666666666666, fastd=75.0)
+    """
+
+    __slots__ = ()
+
+    def __init__(self, fastk_period: int = 5, fastd_period: int = 3):
+        self._setup(SPEC.validate("STOCHF", fastk_period=fastk_period, fastd_period=fastd_period))
+
+    def update(self, high: float, low: float, close: float) -> StochfResult:
+        """Consume one bar's high, low and close; return ``(fastk, fastd)`` (NaN while not ready)."""
+        try:
+            return StochfResult(*stochf_update_checked(self._blk, high, low, close))
+        except (ValueError, TypeError):
+            raise ValueError(
+                f"STOCHF.update: high={high!r}, low={low!r}, close={close!r} must be finite; state unchanged"
+            ) from None
+
+
+SPEC = KernelSpec(
+    name="stochf",
+    title="Fast Stochastic Oscillator",
+    kind_id=28,
+    type="momentum",
+    inputs=("high", "low", "close"),
+    outputs=("fastk", "fastd"),
+    params=PARAMS,
+    make_block=make_block,
+    lookback=stochf_lookback,
+    out_offset=STOCHF_OUT,
+    batch=stochf,
+    stream=STOCHF,
+    update_rows=stochf_update_rows,
+    batch_driver=stochf_batch,
+    peek_fn=stochf_peek,
+    result=StochfResult,
+    key_params=("fastk_period", "fastd_period"),
+)
+STOCHF.spec = SPEC
