@@ -20,7 +20,13 @@ ALIASES: dict[str, str] = {"bollinger": "bbands", "bollinger_bands": "bbands"}
 
 
 def get_spec(name: str) -> KernelSpec:
-    """The spec of indicator ``name``; ``KeyError`` listing the known names otherwise."""
+    """The spec of indicator ``name``; ``KeyError`` listing the known names otherwise.
+
+    Examples
+    --------
+    >>> get_spec("Bollinger").name, get_spec("rsi").title
+    ('bbands', 'Relative Strength Index (Wilder)')
+    """
     try:
         key = name.lower()
         return REGISTRY[ALIASES.get(key, key)]
