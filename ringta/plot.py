@@ -19,7 +19,21 @@ PRICE_SCALE = ("sma", "ema", "bbands", "wma", "dema", "tema", "trima", "kama", "
 
 
 def load_output(out_dir: str | Path, symbol: str, interval: str, start=None, end=None) -> dict:
-    """Columns of ``<out_dir>/<symbol>/<interval>.parquet`` (a ``ringta run`` output), optionally sliced."""
+    """Columns of ``<out_dir>/<symbol>/<interval>.parquet`` (a ``ringta run`` output), optionally sliced.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from ringta import batch
+    >>> from ringta.coordinator import SessionConfig
+    >>> from ringta.data import MemorySource, generate_minute_bars
+    >>> cfg = SessionConfig.from_dict({"session_data_config": {"indicators": {"session": [{"name": "obv"}]}}})
+    >>> d = tempfile.mkdtemp()
+    >>> _ = batch.run(cfg, MemorySource({"X": generate_minute_bars(days=1)}), d, quiet=True)
+    >>> cols = load_output(d, "X", "1m")
+    >>> len(cols["timestamp"]), "obv_1m" in cols
+    (390, True)
+    """
     import pyarrow.parquet as pq
 
     path = Path(out_dir) / symbol / f"{interval}.parquet"

@@ -36,6 +36,15 @@ class SourceError(LookupError):
 
 @runtime_checkable
 class BarSource(Protocol):
+    """What the coordinator and batch runs need from a source of bars.
+
+    Examples
+    --------
+    >>> from ringta.data import generate_minute_bars
+    >>> isinstance(MemorySource({"X": generate_minute_bars(days=1)}), BarSource)
+    True
+    """
+
     intervals: tuple[str, ...]
 
     def load_bars(self, symbol: str, interval: str, start=None, end=None) -> Bars: ...
@@ -102,6 +111,15 @@ def read_csv_bars(path: str | Path, session="us_equity") -> Bars:
     ``timestamp`` is ISO 8601 with a UTC offset (or integer UTC nanoseconds);
     a ``date`` column (daily bars) is labelled by the session open of that
     day in the session's time zone. Extra columns are ignored.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "D.csv"
+    >>> _ = path.write_text(chr(10).join(["date,open,high,low,close,volume", "2024-01-02,10,11,9,10.5,1000"]))
+    >>> bars = read_csv_bars(path)
+    >>> bars.timestamp.tolist(), bars.close.tolist()
+    ([1704205800000000000], [10.5])
     """
     p = Path(path)
     try:

@@ -41,6 +41,14 @@ PARAMS = (Param("period", int, 14, 2, MAX_PERIOD, doc="window length (the window
 
 
 class AroonResult(NamedTuple):
+    """Aroon down and up, 0-100 (floats, or arrays from :func:`aroon`).
+
+    Examples
+    --------
+    >>> AroonResult(20.0, 100.0).aroonup
+    100.0
+    """
+
     aroondown: float
     aroonup: float
 

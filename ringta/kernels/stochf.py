@@ -49,6 +49,14 @@ PARAMS = (
 
 
 class StochfResult(NamedTuple):
+    """Fast %K and %D, 0-100 (floats, or arrays from :func:`stochf`).
+
+    Examples
+    --------
+    >>> StochfResult(80.0, 75.0).fastd
+    75.0
+    """
+
     fastk: float
     fastd: float
 
