@@ -102,7 +102,7 @@ def _apply(arena, program, siv, symtab, bars, emitted, cache, syms, ts, vals, st
 
     For every interval of a symbol: the base interval takes the bar as it
     is; a derived interval adds it to its forming bar (the same rules as
-    ``intervals.agg_add``), which may complete a bar at a gap and/or at its
+    ``intervals.aggregate_into``), which may complete a bar at a gap and/or at its
     last minute. Every completed bar is stored in the ring buffer, advances
     the interval's indicators and is recorded in ``emitted``. Everything is
     written out in this one loop: calling helpers that take many arrays

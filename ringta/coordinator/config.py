@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StrictInt, Valid
 
 from ..kernels import REGISTRY, get_spec
 from ..kernels._spec import KernelSpec
-from .intervals import VALID_INTERVALS, Session, get_session, parse_interval, interval_sort_key
+from .intervals import Session, get_session, interval_sort_key, parse_interval
 
 SOURCES = ("open", "high", "low", "close", "volume")
 

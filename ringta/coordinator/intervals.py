@@ -7,20 +7,19 @@ aligned to the trading session, not to the clock: for US equities
 bar covers the regular session. A 24/7 market aligns to UTC midnight.
 Every bar is labelled by its open time in UTC nanoseconds.
 
-The aggregation runs in compiled code (:func:`agg_step`), shared by the
-streaming coordinator and the batch function :func:`aggregate_bars`, so both
-produce the same bars. A derived bar is emitted the moment its last base
+The aggregation runs in compiled code with one set of rules, written twice
+for speed: bar by bar in the coordinator's core (``_core._apply``) and over
+whole arrays in :func:`aggregate_into` (behind :func:`aggregate_bars` and
+:class:`Aggregator`); tests check that both produce the same bars. A derived bar is emitted the moment its last base
 minute arrives, or when a later base bar shows that its interval has ended
 (gaps), or at the end of the session; missing minutes never produce bars.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import datetime, time, timedelta, timezone
 from functools import lru_cache
-from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -28,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from numba.types import UniTuple
 
-from ..kernels._jit import F1, F2, I1, f8, i8, jit, void
+from ..kernels._jit import F1, I1, i8, jit
 from .bar import Bars
 
 NS_PER_MINUTE = 60_000_000_000
@@ -222,110 +221,13 @@ def bucket_bounds(ts, off, minutes, open_min, close_min, extended):
     return base + start_min * NS_PER_MINUTE, base + end_min * NS_PER_MINUTE
 
 
-@jit(i8(i8, i8, I1, I1, i8, i8, i8))
-def bucket_of(ts, minutes, trans, offs, open_min, close_min, extended):
-    """Bucket open time (UTC ns) of a base bar at ``ts``; -1 outside the session."""
-    return bucket_bounds(ts, utc_offset(trans, offs, ts), minutes, open_min, close_min, extended)[0]
-
-
-@jit(i8(F1, i8, i8, i8, f8, f8, f8, f8, f8, F1), inline=True)
-def agg_add(row, start, end, ts, o, h, l, c, v, out):
-    """Add one base bar, whose bucket is ``[start, end)``, to an aggregation row.
-
-    Returns how many derived bars were completed (0, 1 or 2) and writes them
-    to ``out`` as consecutive ``[start, open, high, low, close, volume]``
-    groups: first a bar closed by a gap (the new base bar belongs to a later
-    bucket), then a bar completed by this base bar (its last minute). Same
-    rules as :func:`aggregate_into`, which runs them over whole arrays.
-    """
-    rs = row[A_START]
-    re_ = row[A_END]
-    ro = row[A_OPEN]
-    rh = row[A_HIGH]
-    rl = row[A_LOW]
-    rc = row[A_CLOSE]
-    rv = row[A_VOLUME]
-    rn = row[A_COUNT]
-    k = 0
-    fs = float(start)
-    if rn > 0.0 and fs != rs:
-        out[0] = rs
-        out[1] = ro
-        out[2] = rh
-        out[3] = rl
-        out[4] = rc
-        out[5] = rv
-        k = 1
-        rn = 0.0
-    if rn == 0.0:
-        rs = fs
-        re_ = float(end)
-        ro = o
-        rh = h
-        rl = l
-        rc = c
-        rv = v
-        rn = 1.0
-    else:
-        if h > rh:
-            rh = h
-        if l < rl:
-            rl = l
-        rc = c
-        rv += v
-        rn += 1.0
-    if float(ts + NS_PER_MINUTE) >= re_:
-        j = 6 * k
-        out[j] = rs
-        out[j + 1] = ro
-        out[j + 2] = rh
-        out[j + 3] = rl
-        out[j + 4] = rc
-        out[j + 5] = rv
-        k += 1
-        rn = 0.0
-    row[A_START] = rs
-    row[A_END] = re_
-    row[A_OPEN] = ro
-    row[A_HIGH] = rh
-    row[A_LOW] = rl
-    row[A_CLOSE] = rc
-    row[A_VOLUME] = rv
-    row[A_COUNT] = rn
-    return k
-
-
-@jit(i8(F1, i8, i8, I1, I1, i8, i8, i8, f8, f8, f8, f8, f8, F1))
-def agg_step(row, ts, minutes, trans, offs, open_min, close_min, extended, o, h, l, c, v, out):
-    """:func:`agg_add` after finding the bucket of ``ts``; -1 (nothing changed) outside the session."""
-    start, end = bucket_bounds(ts, utc_offset(trans, offs, ts), minutes, open_min, close_min, extended)
-    if start < 0:
-        return -1
-    return agg_add(row, start, end, ts, o, h, l, c, v, out)
-
-
-@jit(i8(F1, F1))
-def agg_flush(row, out):
-    """Emit the forming bar of ``row`` (end of session); return 1 if there was one."""
-    if row[A_COUNT] == 0.0:
-        return 0
-    out[0] = row[A_START]
-    out[1] = row[A_OPEN]
-    out[2] = row[A_HIGH]
-    out[3] = row[A_LOW]
-    out[4] = row[A_CLOSE]
-    out[5] = row[A_VOLUME]
-    row[A_COUNT] = 0.0
-    return 1
-
-
 @jit(i8(F1, I1, F1, F1, F1, F1, F1, i8, I1, I1, i8, i8, i8, I1, F1, F1, F1, F1, F1, i8))
 def aggregate_into(row, ts, o, h, l, c, v, minutes, trans, offs, open_min, close_min, extended,
                    out_ts, out_o, out_h, out_l, out_c, out_v, flush):
     """Run base bars through an aggregation row; write completed bars to ``out``; return their count.
 
-    The same bars as feeding :func:`agg_add` bar by bar (the live path), but
-    with the forming bar held in locals: ``row`` is read at the start and
+    The same bars as the live path (``_core._apply``), but with the forming
+    bar held in locals: ``row`` is read at the start and
     written back at the end, so a long history can be aggregated in chunks
     with the same result as in one piece. With ``flush`` the forming bar is
     emitted at the end (end of data). The ``out_*`` columns need
@@ -518,7 +420,7 @@ def aggregate_bars(timestamps, open, high, low, close, volume, interval: str, se
     >>> bars.open.tolist(), bars.high.tolist(), bars.close.tolist(), bars.volume.tolist()
     ([0.0, 5.0], [5.0, 10.0], [4.0, 9.0], [5.0, 5.0])
     """
-    minutes = parse_interval(interval)
+    parse_interval(interval)  # a bad interval is named before any work
     s = get_session(session)
     ts = np.require(timestamps, dtype=np.int64, requirements=["C", "W"])
     cols = [np.require(a, dtype=np.float64, requirements=["C", "W"]) for a in (open, high, low, close, volume)]

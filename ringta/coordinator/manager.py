@@ -13,12 +13,11 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from ..kernels import get_spec
-from ..kernels._program import P_KIND, P_OFFSET, P_ROW, P_SOURCE, P_WIDTH, SOURCES, step_bar
+from ..kernels._program import SOURCES, step_bar
 from ..kernels._spec import run_batch
 from . import _core
-from ._core import S_BASE, S_MIN, S_NBARS, S_PE, S_PS, T_LAST, T_S0, T_S1
-from .bar import FIELDS, Bar, BarError, Bars, as_bars, bar_error, to_ns
+from ._core import S_BASE, S_MIN, S_NBARS, S_PE, S_PS, T_LAST
+from .bar import Bar, BarError, as_bars, bar_error, to_ns
 from .config import IndicatorConfig
 from .intervals import interval_sort_key, parse_interval
 from .session_data import BarSeries, IndicatorHandle, SessionData
@@ -170,8 +169,8 @@ class IndicatorManager:
 
         Takes the new bar only (O(1) per indicator). The bar is validated
         first; on a bad bar a :class:`BarError` is raised and nothing changes.
-        The session coordinator instead feeds one-minute bars to
-        :meth:`update_base_bar`, which derives the other intervals.
+        The session coordinator instead feeds one-minute bars through its
+        compiled core, which derives the other intervals.
         """
         data = self.session_data
         sd = data.get_symbol_data(symbol)
@@ -199,17 +198,6 @@ class IndicatorManager:
             step_bar(data.arena, data.program[ps:pe], *vals)
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("%s: Updated %d indicators on %s", symbol, pe - ps, interval)
-
-    def update_base_bar(self, symbol_index: int, ts: int, o: float, h: float, l: float, c: float, v: float) -> int:
-        """One-minute bar of the symbol at table row ``symbol_index`` through the compiled core.
-
-        Returns what :func:`ringta.coordinator._core.on_bar_core` returns.
-        """
-        d = self.session_data
-        s = d.session
-        return _core.on_bar_core(d.arena, d.program, d.siv, d.symtab, d.bars, d.emitted, d.tz, d.cache,
-                                 s.open_minute, s.close_minute, 1 if s.extended_hours else 0,
-                                 symbol_index, ts, o, h, l, c, v)
 
     def update_many(self, ts: int, symbol_rows: np.ndarray, values: np.ndarray, status: np.ndarray,
                     skip_bad: bool) -> int:

@@ -34,7 +34,7 @@ def get_spec(name: str) -> KernelSpec:
         raise KeyError(f"unknown indicator {name!r}; known: {sorted(REGISTRY)}") from None
 
 
-def allocate(name: str, n_rows: int, **params) -> "np.ndarray":
+def allocate(name: str, n_rows: int, **params):
     """A ``(n_rows, width)`` state table of fresh blocks for ``update_rows``.
 
     Examples

@@ -156,13 +156,6 @@ def dispatch_block(kind, blk, src, o, h, l, c, v):
         stochf_update(blk, h, l, c)
 
 
-@jit(void(F1, I2, i8, f8, f8, f8, f8, f8))
-def _dispatch(arena, program, j, o, h, l, c, v):
-    """Advance program row ``j``'s block by a bar (see :func:`dispatch_block`)."""
-    off = program[j, P_OFFSET]
-    dispatch_block(program[j, P_KIND], arena[off : off + program[j, P_WIDTH]], program[j, P_SOURCE], o, h, l, c, v)
-
-
 @jit(void(F1, I2, f8, f8, f8, f8, f8))
 def step_bar(arena, prog, o, h, l, c, v):
     """Advance every instance of ``prog`` by one bar given as five floats."""

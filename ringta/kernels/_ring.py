@@ -61,30 +61,6 @@ def seq_sum(a, start, n):
     return total
 
 
-@jit(f8(F1, i8, i8, f8))
-def seq_sqdev(a, start, n, mean):
-    """Sum of squared deviations of ``a[start:start+n]`` from ``mean``, in :func:`seq_sum`'s order."""
-    s0 = 0.0
-    s1 = 0.0
-    s2 = 0.0
-    s3 = 0.0
-    end4 = start + (n - n % 4)
-    for j in range(start, end4, 4):
-        d0 = a[j] - mean
-        d1 = a[j + 1] - mean
-        d2 = a[j + 2] - mean
-        d3 = a[j + 3] - mean
-        s0 += d0 * d0
-        s1 += d1 * d1
-        s2 += d2 * d2
-        s3 += d3 * d3
-    total = (s0 + s1) + (s2 + s3)
-    for j in range(end4, start + n):
-        d = a[j] - mean
-        total += d * d
-    return total
-
-
 @jit(f8(F1, i8, i8, i8, f8))
 def window_sum(a, start, cap, head, shift):
     """Sum of ``a[k] - shift`` over a window of ``cap`` slots, oldest (slot ``head``) first.
