@@ -54,6 +54,10 @@ TABLES = {
                    "SMA, EMA, RSI, MACD, Bollinger Bands and OBV advanced once per bar."),
     "cross": Table("Streaming: six indicators for many symbols", None, "symbols",
                    "One timestamp for every symbol; time per symbol (all six indicators)."),
+    "on_bar": Table("Coordinator: one symbol", "config", None,
+                    "`SessionCoordinator.on_bar` per one-minute bar, example config (8 indicators on 1m and 5m)."),
+    "on_bars": Table("Coordinator: many symbols", None, "symbols",
+                     "One timestamp of one-minute bars for every symbol, example config; time per symbol."),
     "compile": Table("Start-up", None, None,
                      "Wall time of a fresh interpreter (`python -c ...`), start-up included."),
 }

@@ -30,6 +30,7 @@ import numpy as np
 
 from .coordinator.bar import FIELDS, Bars, bar_error
 from .coordinator.config import IndicatorConfig, SessionConfig
+from .coordinator.inputs import kernel_inputs
 from .coordinator.intervals import Aggregator
 from .kernels._jit import B1, F1, I1, i8, jit
 from .kernels._spec import run_batch
@@ -248,7 +249,7 @@ def run_symbol(config: SessionConfig, source, symbol: str, out_dir: str | Path |
                 cols = {"timestamp": bars.timestamp}
                 cols.update({f: getattr(bars, f) for f in FIELDS})
                 for c in by_iv[iv]:
-                    ins = {n: getattr(bars, c.source if len(c.spec.inputs) == 1 else n) for n in c.spec.inputs}
+                    ins = kernel_inputs(c.spec, c.source, bars, config.session)
                     outs = run_batch(c.spec, f"{symbol} {c.key}", blocks[c.key], ins)
                     for name, arr in zip(output_columns(c), outs):
                         cols[name] = arr

@@ -77,27 +77,39 @@ def check_bar(o, h, l, c, v):
 
 @jit(void(i8, I1, I1, i8, i8, i8, I2))
 def _buckets(ts, trans, offs, open_min, close_min, extended, cache):
-    """Bucket ``[start, end)`` of ``ts`` for every interval length: ``cache[k] = (minutes, start, end)``.
+    """Bucket ``[start, end)`` of ``ts`` for every interval length: ``cache[k] = (minutes, start, end, offset)``.
 
-    Computed once per timestamp and shared by every symbol of a cross-section.
+    Computed once per timestamp and shared by every symbol of a cross-section;
+    the exchange's UTC offset is kept for :func:`session_id`.
     """
     off = utc_offset(trans, offs, ts)
     for k in range(cache.shape[0]):
         start, end = bucket_bounds(ts, off, cache[k, 0], open_min, close_min, extended)
         cache[k, 1] = start
         cache[k, 2] = end
+        cache[k, 3] = off
+
+
+@jit(f8(f8, i8, i8, i8), inline=True)
+def session_id(start, off, open_min, close_min):
+    """The session of a bar opening at ``start`` (UTC ns): the open time of its daily bar.
+
+    Fed to session-anchored kernels (VWAP) as their ``session`` input; the
+    same numbers as :func:`~ringta.coordinator.intervals.session_ids`.
+    """
+    return float(bucket_bounds(int(start), off, 1440, open_min, close_min, 1)[0])
 
 
 def bucket_cache(minutes=(1,)) -> np.ndarray:
-    """A ``(minutes, start, end)`` table for the interval lengths in use; the base (1) first."""
+    """A ``(minutes, start, end, offset)`` table for the interval lengths in use; the base (1) first."""
     lengths = [1] + sorted(set(minutes) - {1})
-    cache = np.zeros((len(lengths), 3), dtype=np.int64)
+    cache = np.zeros((len(lengths), 4), dtype=np.int64)
     cache[:, 0] = lengths
     return cache
 
 
-@jit(i8(F1, I2, F2, I2, F3, F2, I2, I1, i8, F2, I1, i8))
-def _apply(arena, program, siv, symtab, bars, emitted, cache, syms, ts, vals, status, n_em):
+@jit(i8(F1, I2, F2, I2, F3, F2, I2, I1, i8, F2, I1, i8, i8, i8))
+def _apply(arena, program, siv, symtab, bars, emitted, cache, syms, ts, vals, status, n_em, open_min, close_min):
     """Feed the valid, in-session base bars ``vals[i]`` of symbols ``syms[i]`` (``status[i] < 0``).
 
     For every interval of a symbol: the base interval takes the bar as it
@@ -194,10 +206,11 @@ def _apply(arena, program, siv, symtab, bars, emitted, cache, syms, ts, vals, st
                 bars[r, slot, 4] = ec
                 bars[r, slot, 5] = ev
                 siv[r, S_NBARS] = nb_ + 1
+                es_id = session_id(es, cache[0, 3], open_min, close_min)
                 for j in range(int(siv[r, S_PS]), int(siv[r, S_PE])):
                     off = program[j, P_OFFSET]
                     dispatch_block(program[j, P_KIND], arena[off : off + program[j, P_WIDTH]],
-                                   program[j, P_SOURCE], eo, eh, el, ec, ev)
+                                   program[j, P_SOURCE], eo, eh, el, ec, ev, es_id)
                 if n_em < max_em:
                     emitted[n_em, 0] = sym
                     emitted[n_em, 1] = r
@@ -239,7 +252,7 @@ def on_bar_core(arena, program, siv, symtab, bars, emitted, tz, cache, open_min,
     vals[0, 3] = c
     vals[0, 4] = v
     status = np.full(1, -1, dtype=np.int64)
-    return _apply(arena, program, siv, symtab, bars, emitted, cache, syms, ts, vals, status, 0)
+    return _apply(arena, program, siv, symtab, bars, emitted, cache, syms, ts, vals, status, 0, open_min, close_min)
 
 
 @jit(i8(F1, I2, F2, I2, F3, F2, I2, I2, i8, i8, i8, I1, i8, F2, I1, i8))
@@ -271,7 +284,7 @@ def on_bars_core(arena, program, siv, symtab, bars, emitted, tz, cache, open_min
                 symtab[syms[i], T_LAST] = ts
                 status[i] = OUTSIDE_SESSION
         return 0
-    return _apply(arena, program, siv, symtab, bars, emitted, cache, syms, ts, vals, status, 0)
+    return _apply(arena, program, siv, symtab, bars, emitted, cache, syms, ts, vals, status, 0, open_min, close_min)
 
 
 @jit(i8(F1, I2, F2, I2, F3, F2, I2, I2, i8, i8, i8, i8, I1, F2))
@@ -286,9 +299,12 @@ def replay_core(arena, program, siv, symtab, bars, emitted, tz, cache, open_min,
     return -1
 
 
-@jit(i8(F1, I2, F2, I2, F3, F2, i8))
-def flush_core(arena, program, siv, symtab, bars, emitted, sym):
-    """End of session: emit the forming bar of every derived interval of ``sym``."""
+@jit(i8(F1, I2, F2, I2, F3, F2, I2, i8, i8, i8))
+def flush_core(arena, program, siv, symtab, bars, emitted, cache, sym, open_min, close_min):
+    """End of session: emit the forming bar of every derived interval of ``sym``.
+
+    The bars belong to the session of the last timestamp seen (``cache``).
+    """
     n_em = 0
     cap = bars.shape[1]
     for r in range(symtab[sym, T_S0], symtab[sym, T_S1]):
@@ -306,10 +322,11 @@ def flush_core(arena, program, siv, symtab, bars, emitted, sym):
         bars[r, slot, 4] = ec
         bars[r, slot, 5] = ev
         siv[r, S_NBARS] = nb_ + 1
+        es_id = session_id(es, cache[0, 3], open_min, close_min)
         for j in range(int(siv[r, S_PS]), int(siv[r, S_PE])):
             off = program[j, P_OFFSET]
             dispatch_block(program[j, P_KIND], arena[off : off + program[j, P_WIDTH]], program[j, P_SOURCE],
-                           eo, eh, el, ec, ev)
+                           eo, eh, el, ec, ev, es_id)
         if n_em < emitted.shape[0] - 1:
             emitted[n_em, 0] = sym
             emitted[n_em, 1] = r

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from numba.types import UniTuple
 
-from ..kernels._jit import F1, I1, i8, jit
+from ..kernels._jit import F1, I1, i8, jit, void
 from .bar import Bars
 
 NS_PER_MINUTE = 60_000_000_000
@@ -384,6 +384,35 @@ def bucket_of_day(ts: int, session="us_equity") -> int:
     trans, offs = offset_table(s.timezone)
     start, _ = bucket_bounds(int(ts), int(utc_offset(trans, offs, int(ts))), 1440, s.open_minute, s.close_minute, 1)
     return int(start)
+
+
+@jit(void(I1, I1, I1, i8, i8, F1))
+def _session_ids_into(ts, trans, offs, open_min, close_min, out):
+    for i in range(ts.shape[0]):
+        t = ts[i]
+        out[i] = float(bucket_bounds(t, utc_offset(trans, offs, t), 1440, open_min, close_min, 1)[0])
+
+
+def session_ids(timestamps, session="us_equity") -> np.ndarray:
+    """The session of each bar: the open time (UTC ns, as float64) of the daily bar containing it.
+
+    This is the ``session`` input of session-anchored kernels such as
+    :func:`ringta.vwap`; the coordinator feeds the same numbers bar by bar.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ts = np.array(["2024-01-02T14:30", "2024-01-02T20:59", "2024-01-03T14:30"], dtype="datetime64[ns]")
+    >>> ids = session_ids(ts.astype(np.int64))
+    >>> bool(ids[0] == ids[1]), bool(ids[1] == ids[2])
+    (True, False)
+    """
+    s = get_session(session)
+    trans, offs = offset_table(s.timezone)
+    ts = np.ascontiguousarray(timestamps, dtype=np.int64)
+    out = np.empty(ts.shape[0])
+    _session_ids_into(ts, trans, offs, s.open_minute, s.close_minute, out)
+    return out
 
 
 AggregatedBars = Bars  # aggregated bars are ordinary Bars, usable as history

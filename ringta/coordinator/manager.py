@@ -13,13 +13,14 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from ..kernels._program import SOURCES, step_bar
+from ..kernels._program import SOURCES, step_bar_session
 from ..kernels._spec import run_batch
 from . import _core
 from ._core import S_BASE, S_MIN, S_NBARS, S_PE, S_PS, T_LAST
 from .bar import Bar, BarError, as_bars, bar_error, to_ns
 from .config import IndicatorConfig
-from .intervals import interval_sort_key, parse_interval
+from .inputs import kernel_inputs
+from .intervals import interval_sort_key, parse_interval, session_ids
 from .session_data import BarSeries, IndicatorHandle, SessionData
 
 logger = logging.getLogger("ringta")
@@ -149,8 +150,7 @@ class IndicatorManager:
                 if c.interval != iv:
                     continue
                 blk = sd.indicators[c.key].block
-                inputs = {name: getattr(bars, c.source if (len(c.spec.inputs) == 1) else name)
-                          for name in c.spec.inputs}
+                inputs = kernel_inputs(c.spec, c.source, bars, data.session)
                 run_batch(c.spec, f"{sd.symbol} {c.key} warm-up", blk, inputs)
             keep = min(bars.n, data.bar_buffer_size)
             for j in range(bars.n - keep, bars.n):
@@ -195,7 +195,8 @@ class IndicatorManager:
         data.siv[row, S_NBARS] = n + 1
         ps, pe = int(data.siv[row, S_PS]), int(data.siv[row, S_PE])
         if pe > ps:
-            step_bar(data.arena, data.program[ps:pe], *vals)
+            step_bar_session(data.arena, data.program[ps:pe], *vals,
+                             float(session_ids(np.array([ts]), data.session)[0]))
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("%s: Updated %d indicators on %s", symbol, pe - ps, interval)
 
@@ -214,7 +215,8 @@ class IndicatorManager:
         sd = d.get_symbol_data(symbol)
         if sd.index is None:
             return 0
-        return _core.flush_core(d.arena, d.program, d.siv, d.symtab, d.bars, d.emitted, sd.index)
+        return _core.flush_core(d.arena, d.program, d.siv, d.symtab, d.bars, d.emitted, d.cache, sd.index,
+                                 *self._session_args()[:2])
 
     # -- introspection -----------------------------------------------------------
     def get_indicator_count(self, symbol: str) -> int:

@@ -29,7 +29,7 @@ from .bar import Bar, BarError, Bars, bar_error, to_ns
 from ._core import S_BASE
 from .bar import format_ts
 from .config import SessionConfig
-from .intervals import A_COUNT, A_OPEN, A_VOLUME, aggregate_bars, bucket_of_day
+from .intervals import A_COUNT, A_OPEN, A_START, A_VOLUME, aggregate_bars, bucket_of_day, session_ids
 from .requirements import RequirementError, SessionRequirements, session_requirements
 from .manager import IndicatorManager
 from .session_data import SessionData, SymbolSessionData
@@ -246,6 +246,8 @@ class SessionCoordinator:
         o, hi, lo, c, v = data.siv[row, A_OPEN : A_VOLUME + 1].tolist()
         bar = {"open": o, "high": hi, "low": lo, "close": c, "volume": v}
         spec = h.spec
+        if "session" in spec.inputs:
+            bar["session"] = float(session_ids(np.array([int(data.siv[row, A_START])]), data.session)[0])
         inputs = [bar[h.config.source]] if len(spec.inputs) == 1 else [bar[name] for name in spec.inputs]
         res = spec.peek_fn(h.block, *inputs)
         return res if spec.result is None else spec.result(*res)

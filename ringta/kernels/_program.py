@@ -86,9 +86,12 @@ K_STOCHF = STOCHF_SPEC.kind_id
 DISPATCHED = frozenset({K_SMA, K_EMA, K_RSI, K_MACD, K_BB, K_OBV, K_TRANGE, K_ATR, K_NATR, K_MOM, K_ROC, K_WMA, K_WILLR, K_MAX, K_MIN, K_VAR, K_STDDEV, K_AD, K_ADOSC, K_CMO, K_AROON, K_AROONOSC, K_DEMA, K_TEMA, K_TRIMA, K_APO, K_PPO, K_STOCHF})
 
 
-@jit(void(i8, F1, i8, f8, f8, f8, f8, f8), inline=True)
-def dispatch_block(kind, blk, src, o, h, l, c, v):
-    """Advance one block of indicator ``kind`` by a bar; ``src`` picks the single input's field."""
+@jit(void(i8, F1, i8, f8, f8, f8, f8, f8, f8), inline=True)
+def dispatch_block(kind, blk, src, o, h, l, c, v, s):
+    """Advance one block of indicator ``kind`` by a bar; ``src`` picks the single input's field.
+
+    ``s`` identifies the bar's session, for session-anchored kernels (VWAP).
+    """
     x = c
     if src == 0:
         x = o
@@ -156,12 +159,18 @@ def dispatch_block(kind, blk, src, o, h, l, c, v):
         stochf_update(blk, h, l, c)
 
 
-@jit(void(F1, I2, f8, f8, f8, f8, f8))
-def step_bar(arena, prog, o, h, l, c, v):
-    """Advance every instance of ``prog`` by one bar given as five floats."""
+@jit(void(F1, I2, f8, f8, f8, f8, f8, f8))
+def step_bar_session(arena, prog, o, h, l, c, v, s):
+    """:func:`step_bar` for a bar of session ``s`` (any number; session-anchored kernels restart when it changes)."""
     for j in range(prog.shape[0]):
         off = prog[j, P_OFFSET]
-        dispatch_block(prog[j, P_KIND], arena[off : off + prog[j, P_WIDTH]], prog[j, P_SOURCE], o, h, l, c, v)
+        dispatch_block(prog[j, P_KIND], arena[off : off + prog[j, P_WIDTH]], prog[j, P_SOURCE], o, h, l, c, v, s)
+
+
+@jit(void(F1, I2, f8, f8, f8, f8, f8))
+def step_bar(arena, prog, o, h, l, c, v):
+    """Advance every instance of ``prog`` by one bar given as five floats (all in one session)."""
+    step_bar_session(arena, prog, o, h, l, c, v, 0.0)
 
 
 @jit(void(F1, I2, F2))
@@ -171,7 +180,7 @@ def step_bars(arena, prog, bars):
         r = prog[j, P_ROW]
         off = prog[j, P_OFFSET]
         dispatch_block(prog[j, P_KIND], arena[off : off + prog[j, P_WIDTH]], prog[j, P_SOURCE],
-                       bars[r, 0], bars[r, 1], bars[r, 2], bars[r, 3], bars[r, 4])
+                       bars[r, 0], bars[r, 1], bars[r, 2], bars[r, 3], bars[r, 4], 0.0)
 
 
 @jit(i8(F1, I2, f8, f8, f8, f8, f8))
