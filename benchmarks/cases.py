@@ -454,6 +454,75 @@ def _obv_first_volume(values: tuple, b: Bars) -> tuple:
 _EMA_FIRST = "seeded with the first input, where TA-Lib seeds with the mean of the first period inputs"
 _WILDER_FIRST = "Wilder averages seeded from the first change, where TA-Lib seeds with the mean of the first period changes"
 
+
+def talib_keltner() -> tuple[Impl, ...]:
+    """TA-Lib has no Keltner Channels: its EMA and ATR composed, batch (two C passes + numpy) and stream."""
+    note = "no TA-Lib Keltner: EMA(close, period) +/- multiplier * ATR(atr_period) composed from TA-Lib's parts"
+
+    def batch(b, p, spec):
+        t = PEERS["talib"].mod
+        h, l, c, k = b.high, b.low, b.close, p["multiplier"]
+
+        def run():
+            mid = t.EMA(c, timeperiod=p["period"])
+            width = k * t.ATR(h, l, c, timeperiod=p["atr_period"])
+            return (mid + width, mid, mid - width)
+
+        return run
+
+    def stream(b, p, spec):
+        st = importlib.import_module("talib.stream")
+        ema_u = st.EMA(b.close, timeperiod=p["period"]).update
+        atr_u = st.ATR(b.high, b.low, b.close, timeperiod=p["atr_period"]).update
+        k = p["multiplier"]
+
+        def update(high, low, close):
+            m = ema_u(close)
+            w = k * atr_u(high, low, close)
+            return (m + w, m, m - w)
+
+        return Handle(update, spec.inputs, lambda ret: _floats(ret, 3))
+
+    return (
+        Impl("talib", "batch", batch, "talib", note, about="TA-Lib function API"),
+        Impl("talib.stream", "stream", stream, "talib", note,
+             about="TA-Lib 0.8 `talib.stream` handle: opened on history, then an O(1) `update()` in C"),
+    )
+
+
+_KELTNER_TR0 = "ATR counts bar 0's high - low as a true range (TA-Lib starts at bar 1)"
+
+
+
+def talib_donchian() -> tuple[Impl, ...]:
+    """TA-Lib's MAX(high), MIDPRICE(high, low), MIN(low): three calls (batch) or three handles (stream)."""
+    note = "three TA-Lib functions: MAX(high), MIDPRICE(high, low), MIN(low)"
+
+    def batch(b, p, spec):
+        t = PEERS["talib"].mod
+        h, l, n = b.high, b.low, p["period"]
+        return lambda: (t.MAX(h, timeperiod=n), t.MIDPRICE(h, l, timeperiod=n), t.MIN(l, timeperiod=n))
+
+    def stream(b, p, spec):
+        st = importlib.import_module("talib.stream")
+        n = p["period"]
+        mx = st.MAX(b.high, timeperiod=n).update
+        md = st.MIDPRICE(b.high, b.low, timeperiod=n).update
+        mn = st.MIN(b.low, timeperiod=n).update
+
+        def update(high, low):
+            return (mx(high), md(high, low), mn(low))
+
+        return Handle(update, spec.inputs, lambda ret: _floats(ret, 3))
+
+    return (
+        Impl("talib", "batch", batch, "talib", note, parity=EXACT, about="TA-Lib function API"),
+        Impl("talib.stream", "stream", stream, "talib", note, parity=EXACT,
+             about="TA-Lib 0.8 `talib.stream` handle: opened on history, then an O(1) `update()` in C"),
+    )
+
+
+
 # --------------------------------------------------------------------------
 # The registry
 
@@ -542,6 +611,40 @@ CASES: dict[str, Case] = {
                      parity=Parity(adjust=_obv_first_volume),
                      untimed="with period=0 (no window, as TA-Lib) each update is O(n): it re-sums its whole "
                              "history, so the time per update grows without bound"),
+        ),
+
+        case(
+            "keltner", {"period": 20, "multiplier": 2.0, "atr_period": 10},
+            talib_keltner(),
+            talipp_impls("KeltnerChannels",
+                         lambda p: (p["period"], p["atr_period"], p["multiplier"], p["multiplier"]),
+                         lambda v: v and (v.ub, v.cb, v.lb), field_="ohlcv",
+                         note=f"EMA seeded as TA-Lib; {_KELTNER_TR0}; input: talipp OHLCV objects, built untimed",
+                         parity=Parity(start=CONVERGED)),
+            ta_numba_bulk("volatility.keltner_channel", lambda p: (p["period"], p["atr_period"], p["multiplier"]),
+                          inputs=("high", "low", "close"), note=f"EMA {_EMA_FIRST}; {_KELTNER_TR0}",
+                          parity=Parity(start=CONVERGED)),
+            ta_numba_stream("KeltnerChannel",
+                            lambda p: {"window": p["period"], "atr_period": p["atr_period"],
+                                       "multiplier": p["multiplier"]},
+                            ("upper", "middle", "lower"), inputs=("high", "low", "close"),
+                            note=f"EMA {_EMA_FIRST}", parity=Parity(start=CONVERGED)),
+            # nautilus_trader's KeltnerChannel bands an EMA of the typical price with one period
+            # for both parts: another indicator, not timed.
+        ),
+
+        case(
+            "donchian", {"period": 20},
+            talib_donchian(),
+            talipp_impls("DonchianChannels", lambda p: (p["period"],), lambda v: v and (v.ub, v.cb, v.lb),
+                         field_="ohlcv", note="O(period) max/min of the window per bar; input: talipp OHLCV "
+                                              "objects, built untimed", parity=EXACT),
+            ta_numba_bulk("volatility.donchian_channel", lambda p: (p["period"],), inputs=("high", "low"),
+                          note="O(n*period): max and min recomputed for every window", parity=EXACT),
+            ta_numba_stream("DonchianChannel", lambda p: {"window": p["period"]}, ("upper", "middle", "lower"),
+                            inputs=("high", "low"), parity=EXACT),
+            nautilus("DonchianChannel", lambda p: (p["period"],), lambda o: (o.upper, o.middle, o.lower),
+                     inputs=("high", "low"), parity=EXACT),
         ),
     )
 }

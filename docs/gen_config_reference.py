@@ -41,6 +41,7 @@ NOTES = {
     "*IndicatorConfig.params": "The indicator's other parameters, checked by its parameter model below.",
     "EmaParams.seed": "`sma`: start from the mean of the first `period` inputs (TA-Lib); `first`: from the first input.",
     "MacdParams.seed": "Seed of the EMAs, as for `ema`.",
+    "KeltnerParams.seed": "Seed of the middle line's EMA, as for `ema`.",
 }
 
 ALLOWED = {

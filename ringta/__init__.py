@@ -38,6 +38,8 @@ from .kernels.trima import TRIMA, trima
 from .kernels.apo import APO, apo
 from .kernels.ppo import PPO, ppo
 from .kernels.stochf import STOCHF, StochfResult, stochf
+from .kernels.keltner import KeltnerChannels, KeltnerResult, keltner
+from .kernels.donchian import DonchianChannels, DonchianResult, donchian
 
 __version__ = "0.1.0"
 
@@ -46,5 +48,6 @@ __all__ = [
     "SMA", "EMA", "RSI", "MACD", "BollingerBands", "OBV",
     "trange", "atr", "natr", "mom", "roc", "wma", "willr", "max", "min", "var", "stddev", "ad", "adosc", "cmo", "aroon", "aroonosc", "dema", "tema", "trima", "apo", "ppo", "stochf",
     "TRANGE", "ATR", "NATR", "MOM", "ROC", "WMA", "WILLR", "MAX", "MIN", "VAR", "STDDEV", "AD", "ADOSC", "CMO", "AROON", "AROONOSC", "AroonResult", "DEMA", "TEMA", "TRIMA", "APO", "PPO", "STOCHF", "StochfResult",
+    "keltner", "KeltnerChannels", "KeltnerResult", "donchian", "DonchianChannels", "DonchianResult",
     "MacdResult", "BBandsResult", "Bar", "Bars",
 ]

@@ -455,6 +455,46 @@ def stochf_ref(high, low, close, fastk_period: int = 5, fastd_period: int = 3) -
         fastd[t] = window_mean(k[t - fastd_period + 1 : t + 1])
     return fastk, fastd
 
+# --- for tests/reference.py (after stochf_ref) ---
+
+
+def keltner_ref(
+    high, low, close, period: int = 20, multiplier: float = 2.0, atr_period: int = 10, seed: str = "sma"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """EMA(close, period) +/- multiplier * Wilder ATR(atr_period), from index max(period - 1, atr_period).
+
+    The EMA is seeded with the mean of the first ``period`` closes (``seed="sma"``,
+    TA-Lib) or starts at the first close (``seed="first"``); the ATR is seeded
+    with the mean of the true ranges of bars 1..atr_period.
+    """
+    h, l, c = _as_float(high), _as_float(low), _as_float(close)
+    n = len(c)
+    mid = _ema_path(c, period, seed)
+    atr = _wilder_atr(h, l, c, atr_period)
+    upper, middle, lower = _nan_array(n), _nan_array(n), _nan_array(n)
+    for t in range(max(period - 1, atr_period), n):
+        width = multiplier * atr[t]
+        upper[t], middle[t], lower[t] = mid[t] + width, mid[t], mid[t] - width
+    return upper, middle, lower
+
+
+
+# --- for tests/reference.py (after stochf_ref) ---
+
+
+def donchian_ref(high, low, period: int = 20) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Highest high, (highest + lowest) / 2 and lowest low of the last ``period`` bars, from index period - 1."""
+    h, l = _as_float(high), _as_float(low)
+    n = len(h)
+    upper, middle, lower = _nan_array(n), _nan_array(n), _nan_array(n)
+    for t in range(period - 1, n):
+        hh = max(h[t - period + 1 : t + 1])
+        ll = min(l[t - period + 1 : t + 1])
+        upper[t], middle[t], lower[t] = hh, (hh + ll) / 2.0, ll
+    return upper, middle, lower
+
+
+
 
 REFERENCES: dict[str, Callable[..., tuple[np.ndarray, ...]]] = {
     "sma": sma_ref,
@@ -485,6 +525,8 @@ REFERENCES: dict[str, Callable[..., tuple[np.ndarray, ...]]] = {
     "apo": apo_ref,
     "ppo": ppo_ref,
     "stochf": stochf_ref,
+    "keltner": keltner_ref,
+    "donchian": donchian_ref,
 }
 
 

@@ -243,3 +243,28 @@ def test_heikin_ashi_open_is_ema_seeded_at_first_input(lean):
     # HA_Open is printed with up to 10 significant digits.
     assert_matches_where_printed(got, want, rtol=1e-9, start=2)
     np.testing.assert_allclose(ha_close, f.col("HA_Close"), rtol=1e-9)
+# --- for tests/test_lean_reference.py ---
+
+
+def test_donchian_50(lean):
+    """Donchian(50) on SPY daily bars: equal from index 49; the file's window expands before that.
+
+    The generating tool reports an expanding window until 50 bars exist
+    (pandas ``min_periods=1``: values from row 0); ringta, like TA-Lib's
+    MAX/MIN/MIDPRICE, starts at index ``period - 1`` = 49. From there Top and
+    Bottom are input prices printed as given (2 decimals), so they are equal
+    bit for bit; Mean is their average, at most 3 decimals and printed in
+    full, so only the decimal-to-binary rounding separates it from
+    ``(upper + lower) / 2.0`` (EPS_SLACK).
+    """
+    f = lean("spy_with_don50.txt")
+    high, low = f.col("High"), f.col("Low")
+    top, bottom, mean = f.col("Top"), f.col("Bottom"), f.col("Mean")
+    got = ringta.donchian(high, low, period=50)
+    assert np.isnan(got.upper[:49]).all() and not np.isnan(got.upper[49:]).any()
+    np.testing.assert_array_equal(got.upper[49:], top[49:])
+    np.testing.assert_array_equal(got.lower[49:], bottom[49:])
+    assert_matches_where_printed(got.middle, mean, rtol=EPS_SLACK, start=49)
+    # Before index 49 the file holds the expanding-window extremes, where ringta has NaN.
+    np.testing.assert_array_equal(top[:49], np.maximum.accumulate(high)[:49])
+    np.testing.assert_array_equal(bottom[:49], np.minimum.accumulate(low)[:49])

@@ -269,11 +269,28 @@ TALIB_EQUIVALENT: dict[str, TalibEquivalent] = {
         # (fastd is TA-Lib's running SMA, about 1e-12 points from ringta's re-anchored one).
         abs_scale=lambda b: 100.0,
     ),
+    "donchian": TalibEquivalent(
+        "MAX/MIDPRICE/MIN",
+        lambda b, period: (
+            talib.MAX(b["high"], timeperiod=period),
+            talib.MIDPRICE(b["high"], b["low"], timeperiod=period),
+            talib.MIN(b["low"], timeperiod=period),
+        ),
+        # Period 2 is TA-Lib's minimum for all three; the outputs are inputs
+        # (or (highest + lowest) / 2.0, MIDPRICE's expression): equal bit for bit.
+        tuple({"period": p} for p in (2, 3, 20, 55, 200)),
+    ),
 }
 
 # Registry entries with no TA-Lib counterpart, name -> reason. Each must be
 # covered by its twin in reference.py instead.
-NO_TALIB_EQUIVALENT: dict[str, str] = {}
+NO_TALIB_EQUIVALENT: dict[str, str] = {
+    "keltner": (
+        "TA-Lib has no Keltner Channels; its parts are: with seed='sma' the middle line is TA-Lib EMA(close, "
+        "period) and the bands are EMA +/- multiplier * TA-Lib ATR(atr_period), checked at rtol 1e-12 by "
+        "test_keltner_is_talib_ema_plus_atr_*"
+    ),
+}
 
 CASES = [
     pytest.param(name, params, id=f"{name}-" + "-".join(f"{k}={v}" for k, v in params.items()))
@@ -361,3 +378,71 @@ def test_ema_seed_first_real(period, real_bars):
     want = _plain_ema_from_first(x, period)
     np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
     np.testing.assert_allclose(got[period - 1 :], want[period - 1 :], rtol=RTOL)
+
+
+# --- for tests/test_talib.py (after the EMA seed="first" tests) ---
+# TA-Lib has no Keltner Channels (see NO_TALIB_EQUIVALENT), but its parts are
+# TA-Lib functions: the middle line is EMA(close, period) and the bands are
+# EMA +/- multiplier * ATR(atr_period), all from index max(period - 1, atr_period).
+
+KELTNER_PARAMS = [
+    pytest.param(p, id="-".join(f"{k}={v}" for k, v in p.items()))
+    for p in (
+        {"period": 20, "multiplier": 2.0, "atr_period": 10},
+        {"period": 1, "multiplier": 1.5, "atr_period": 1},
+        {"period": 2, "multiplier": 0.0, "atr_period": 14},
+        {"period": 50, "multiplier": 3.0, "atr_period": 5},
+        {"period": 200, "multiplier": 2.5, "atr_period": 200},
+    )
+]
+
+
+def _keltner_from_talib(b: dict, period: int, multiplier: float, atr_period: int) -> tuple:
+    mid = talib.EMA(b["close"], timeperiod=period)
+    atr = talib.ATR(b["high"], b["low"], b["close"], timeperiod=atr_period)
+    first = max(period - 1, atr_period)
+    mid[:first] = np.nan
+    width = multiplier * atr
+    width[:first] = np.nan
+    return mid + width, mid, mid - width
+
+
+def assert_keltner_is_talib_ema_plus_atr(bars: dict, params: dict) -> None:
+    got = ringta.keltner(bars["high"], bars["low"], bars["close"], **params, seed="sma")
+    want = _keltner_from_talib(bars, **params)
+    for name, g, w in zip(("upper", "middle", "lower"), got, want):
+        np.testing.assert_array_equal(np.isnan(g), np.isnan(w), err_msg=f"keltner.{name}: NaN pattern")
+        valid = ~np.isnan(w)
+        assert valid.any(), f"keltner.{name}: no valid value to compare"
+        np.testing.assert_allclose(g[valid], w[valid], rtol=RTOL, atol=0.0, err_msg=f"keltner.{name} {params}")
+
+
+@pytest.mark.parametrize("params", KELTNER_PARAMS)
+def test_keltner_is_talib_ema_plus_atr_synthetic(params, synthetic):
+    """Random walks at price levels 1, 100 and 60,000."""
+    assert_keltner_is_talib_ema_plus_atr(synthetic, params)
+
+
+@pytest.mark.parametrize("params", KELTNER_PARAMS)
+def test_keltner_is_talib_ema_plus_atr_real(params, real_bars):
+    """Real minute and daily bars."""
+    assert_keltner_is_talib_ema_plus_atr(real_bars, params)
+
+
+@pytest.mark.parametrize("level", [1e-13, 1e9], ids=["level1e-13", "level1e9"])
+@pytest.mark.parametrize("params", KELTNER_PARAMS)
+def test_keltner_is_talib_ema_plus_atr_extreme_scales(params, level):
+    assert_keltner_is_talib_ema_plus_atr(make_bars(level, n=600, seed=3), params)
+
+
+@pytest.mark.parametrize("period", [1, 2, 20])
+def test_keltner_seed_first_middle_is_plain_recursion(period, synthetic):
+    """seed="first": the middle line is the plain EMA recursion from close[0] (pandas adjust=False)."""
+    b = synthetic
+    res = ringta.keltner(b["high"], b["low"], b["close"], period=period, multiplier=2.0, atr_period=10, seed="first")
+    first = max(period - 1, 10)
+    want = _plain_ema_from_first(b["close"], period)
+    assert np.all(np.isnan(res.middle[:first]))
+    np.testing.assert_allclose(res.middle[first:], want[first:], rtol=RTOL)
+    atr = talib.ATR(b["high"], b["low"], b["close"], timeperiod=10)
+    np.testing.assert_allclose(res.upper[first:], want[first:] + 2.0 * atr[first:], rtol=RTOL)
