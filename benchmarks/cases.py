@@ -110,6 +110,7 @@ class Bars:
         if prev_close is None:
             prev_close = np.concatenate([self.close[:1], self.close[:-1]])
         self.prev_close = np.ascontiguousarray(prev_close, dtype=np.float64)
+        self.session = np.zeros_like(self.close)  # one session: the ``session`` input of VWAP
         self._lists: dict[str, list] = {}
 
     def __len__(self) -> int:
@@ -646,6 +647,21 @@ CASES: dict[str, Case] = {
             nautilus("DonchianChannel", lambda p: (p["period"],), lambda o: (o.upper, o.middle, o.lower),
                      inputs=("high", "low"), parity=EXACT),
         ),
+        case(
+            "vwap", {},
+            talipp_impls("VWAP", lambda p: (), field_="ohlcv",
+                         note="one session (talipp has no reset); plain running sums; None while the "
+                              "volume so far is 0 (ringta: the typical price); input: talipp OHLCV objects, "
+                              "built untimed"),
+        ),
+        case(
+            "rolling_vwap", {"period": 20, "price": "typical"},
+            ta_numba_bulk("volume.volume_weighted_average_price", lambda p: (p["period"],),
+                          inputs=("high", "low", "close", "volume"),
+                          note="typical price; O(n*period): both window sums recomputed for every bar; fastmath"),
+            ta_numba_stream("VWAP", lambda p: {"window": p["period"]}, ("vwap",),
+                            inputs=("high", "low", "close", "volume"), note="typical price; Rust-backed"),
+        ),
     )
 }
 
@@ -688,6 +704,13 @@ def stream_loop(handle: Handle, b: Bars) -> Callable[[], None]:
         def run():
             for x, y, z in zip(xs, ys, zs):
                 f(x, y, z)
+    elif not pre and len(cols) == 4:
+        ws, xs, ys, zs = cols
+
+        def run():
+            for w, x, y, z in zip(ws, xs, ys, zs):
+                f(w, x, y, z)
+
     elif not pre and len(cols) == 5:
 
         def run():

@@ -40,6 +40,8 @@ from .kernels.ppo import PPO, ppo
 from .kernels.stochf import STOCHF, StochfResult, stochf
 from .kernels.keltner import KeltnerChannels, KeltnerResult, keltner
 from .kernels.donchian import DonchianChannels, DonchianResult, donchian
+from .kernels.rolling_vwap import RollingVWAP, rolling_vwap
+from .kernels.vwap import VWAP, vwap
 
 __version__ = "0.1.0"
 
@@ -49,5 +51,7 @@ __all__ = [
     "trange", "atr", "natr", "mom", "roc", "wma", "willr", "max", "min", "var", "stddev", "ad", "adosc", "cmo", "aroon", "aroonosc", "dema", "tema", "trima", "apo", "ppo", "stochf",
     "TRANGE", "ATR", "NATR", "MOM", "ROC", "WMA", "WILLR", "MAX", "MIN", "VAR", "STDDEV", "AD", "ADOSC", "CMO", "AROON", "AROONOSC", "AroonResult", "DEMA", "TEMA", "TRIMA", "APO", "PPO", "STOCHF", "StochfResult",
     "keltner", "KeltnerChannels", "KeltnerResult", "donchian", "DonchianChannels", "DonchianResult",
+    "vwap", "VWAP",
+    "rolling_vwap", "RollingVWAP",
     "MacdResult", "BBandsResult", "Bar", "Bars",
 ]

@@ -53,7 +53,9 @@ def make_bars(level: float, n: int = SYNTHETIC_BARS, seed: int = 0, vol: float =
     high = np.maximum(open_, close) + wick[0]
     low = np.minimum(open_, close) - wick[1]
     volume = np.floor(rng.lognormal(8.0, 1.0, n))
-    return {"open": open_, "high": high, "low": low, "close": close, "volume": volume}
+    # Sessions of 50 bars, for session-anchored kernels (VWAP).
+    session = (np.arange(close.size) // 50).astype(np.float64)
+    return {"open": open_, "high": high, "low": low, "close": close, "volume": volume, "session": session}
 
 
 @pytest.fixture(scope="session", params=LEVELS, ids=lambda lv: f"level{lv:g}")
@@ -72,6 +74,8 @@ def _read_bars(path: Path) -> dict:
     out = {"time": np.array(cols[header[0]])}
     for name in header[1:]:
         out[name] = np.array(cols[name], dtype=np.float64)
+    # One session per calendar date of the time column, for session-anchored kernels (VWAP).
+    out["session"] = np.unique([t[:10] for t in cols[header[0]]], return_inverse=True)[1].astype(np.float64)
     return out
 
 

@@ -496,6 +496,56 @@ def donchian_ref(high, low, period: int = 20) -> tuple[np.ndarray, np.ndarray, n
 
 
 
+def vwap_ref(high, low, close, volume, session=None) -> tuple[np.ndarray]:
+    """Session VWAP from scratch at every bar: fsum(tp * v) / fsum(v) over the session so far.
+
+    ``tp = (high + low + close) / 3``. A session starts at the first bar and
+    at every bar whose ``session`` differs from the previous bar's (``None``:
+    one session). While the session's volume is 0 the value is the bar's
+    typical price.
+    """
+    h, l, c, v = _as_float(high), _as_float(low), _as_float(close), _as_float(volume)
+    n = len(c)
+    s = [0.0] * n if session is None else _as_float(session)
+    tp = [(h[t] + l[t] + c[t]) / 3.0 for t in range(n)]
+    out = _nan_array(n)
+    start = 0
+    for t in range(n):
+        if t > 0 and s[t] != s[t - 1]:
+            start = t
+        vol = math.fsum(v[start : t + 1])
+        if vol == 0.0:
+            out[t] = tp[t]
+        else:
+            out[t] = math.fsum(tp[k] * v[k] for k in range(start, t + 1)) / vol
+    return (out,)
+
+
+def rolling_vwap_ref(open, high, low, close, volume, period: int = 20, price: str = "typical") -> tuple[np.ndarray]:  # noqa: A002
+    """fsum(price * v) / fsum(v) over each window of ``period`` bars, first value at ``period - 1``.
+
+    ``price`` is (h+l+c)/3 ("typical"), (o+h+l+c)/4 ("ohlc4") or the close
+    ("close"). A window whose volumes are all 0 gives the bar's own price.
+    """
+    o, h, l, c, v = (_as_float(a) for a in (open, high, low, close, volume))
+    n = len(c)
+    if price == "typical":
+        p = [(h[t] + l[t] + c[t]) / 3.0 for t in range(n)]
+    elif price == "ohlc4":
+        p = [(o[t] + h[t] + l[t] + c[t]) / 4.0 for t in range(n)]
+    else:
+        p = list(c)
+    out = _nan_array(n)
+    for t in range(period - 1, n):
+        lo = t - period + 1
+        vol = math.fsum(v[lo : t + 1])
+        if vol == 0.0:
+            out[t] = p[t]
+        else:
+            out[t] = math.fsum(p[k] * v[k] for k in range(lo, t + 1)) / vol
+    return (out,)
+
+
 REFERENCES: dict[str, Callable[..., tuple[np.ndarray, ...]]] = {
     "sma": sma_ref,
     "ema": ema_ref,
@@ -527,6 +577,8 @@ REFERENCES: dict[str, Callable[..., tuple[np.ndarray, ...]]] = {
     "stochf": stochf_ref,
     "keltner": keltner_ref,
     "donchian": donchian_ref,
+    "vwap": vwap_ref,
+    "rolling_vwap": rolling_vwap_ref,
 }
 
 

@@ -48,11 +48,17 @@ def reference_series(config, bars: Bars, session="us_equity") -> dict:
     for c in config.indicator_configs():
         agg = aggregate_bars(*bars, c.interval, session)
         spec = c.spec
-        inputs = [getattr(agg, c.source)] if len(spec.inputs) == 1 else [getattr(agg, n) for n in spec.inputs]
+        inputs = [getattr(agg, c.source)] if len(spec.inputs) == 1 else [
+            local_dates(agg.timestamp) if n == "session" else getattr(agg, n) for n in spec.inputs]
         res = spec.batch(*inputs, **c.resolved_params)
         cols = list(res) if isinstance(res, tuple) else [res]
         out[c.key] = np.column_stack(cols)
     return out
+
+
+def local_dates(ts) -> np.ndarray:
+    """New York calendar date of each bar (as a day ordinal): the US-equity session a bar belongs to."""
+    return np.array([datetime.fromtimestamp(int(t) / 1e9, NY).date().toordinal() for t in ts], dtype=np.float64)
 
 
 def as_row(v) -> list:
@@ -114,6 +120,23 @@ def test_stream_equals_batch_synthetic_60_days():
     # 60 sessions: the daily indicators are ready
     for key in ("sma_20_volume_1d", "sma_50_1d", "rsi_14_1d"):
         assert sc.session_data.is_indicator_ready("SYM", key)
+
+
+@pytest.mark.parametrize("days", [3])
+def test_session_vwap_restarts_each_session(days):
+    """Session VWAP on 1m and 5m equals the batch function run per New York date; rolling VWAP never restarts."""
+    cfg = SessionConfig.from_dict({"streams": ["1m", "5m"], "session_data_config": {"indicators": {"session": [
+        {"name": "vwap", "type": "volume", "interval": "1m"},
+        {"name": "vwap", "type": "volume", "interval": "5m"},
+        {"name": "rolling_vwap", "type": "volume", "period": 30, "interval": "5m", "params": {"price": "ohlc4"}},
+    ]}}})
+    bars = synthetic(days=days)
+    sc = check_stream_equals_batch(cfg, bars)
+    # the first 1m value of each session is that bar's typical price
+    day_one = aggregate_bars(*bars, "1m")
+    first = (day_one.high[390] + day_one.low[390] + day_one.close[390]) / 3.0
+    view = stream_recording(cfg, "SYM", bars)[1]["1m"]
+    assert view[390][1]["vwap_1m"] == first
 
 
 def test_get_bars_last_n():

@@ -65,11 +65,12 @@ def bar_matrix(bars: dict) -> np.ndarray:
 def test_indicator_set_equals_streaming_and_batch():
     """IndicatorSet.values() after every bar == the streaming classes, and over the run == batch."""
     bars = make_bars(100.0, n=N_STEPS, seed=41, vol=0.01)
+    bars["session"] = np.zeros(N_STEPS)  # the fused program runs one session (VWAP never restarts)
     iset = IndicatorSet(INSTANCES)
     objs = {k: REGISTRY[n].stream(**stream_params(p)) for k, (n, p) in INSTANCES.items()}
     history = {k: [] for k in INSTANCES}
     for t in range(N_STEPS):
-        bar = {f: float(bars[f][t]) for f in FIELDS}
+        bar = {f: float(bars[f][t]) for f in (*FIELDS, "session")}
         iset.update(*(bar[f] for f in FIELDS))
         values = iset.values()
         assert list(values) == list(INSTANCES)
@@ -93,7 +94,8 @@ def test_step_bars_many_symbols():
     """One ``step_bars`` call per timestamp advances every symbol's instances like separate objects."""
     n_symbols = 5
     levels = (1.0, 100.0, 60_000.0, 0.002, 17.0)
-    series = [make_bars(levels[s], n=N_STEPS, seed=50 + s, vol=0.01) for s in range(n_symbols)]
+    series = [dict(make_bars(levels[s], n=N_STEPS, seed=50 + s, vol=0.01), session=np.zeros(N_STEPS))
+              for s in range(n_symbols)]
     rng = np.random.default_rng(8)
     bar_row = rng.permutation(n_symbols)  # symbol s reads row bar_row[s] of the bar matrix
 

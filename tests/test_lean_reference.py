@@ -268,3 +268,33 @@ def test_donchian_50(lean):
     # Before index 49 the file holds the expanding-window extremes, where ringta has NaN.
     np.testing.assert_array_equal(top[:49], np.maximum.accumulate(high)[:49])
     np.testing.assert_array_equal(bottom[:49], np.minimum.accumulate(low)[:49])
+
+
+def test_rolling_vwap_ohlc4_on_spy_with_vwap(lean):
+    """Lean's "Moving VWAP 50": sum(P V) / sum(V) over 50 bars of P = (O + H + L + C) / 4.
+
+    Printed to 4 decimals; the file's values are off from any double-precision
+    computation by up to 5.6e-5 (13 of 451 cells beyond the half-unit 5e-5),
+    as in the Bollinger file, so one unit of the last digit is allowed. The
+    first value is at index 49 (Lean's VWAP(50) is ready after 50 bars).
+    Typical price instead of (O+H+L+C)/4 would be off by up to 0.11.
+    """
+    f = lean("spy_with_vwap.txt")
+    o, h, l, c, v = (f.col(k) for k in ("Open", "High", "Low", "Close", "Volume"))
+    got = ringta.rolling_vwap(o, h, l, c, v, period=50, price="ohlc4")
+    want = f.col("Moving VWAP 50")
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    assert_matches_where_printed(got, want, atol=1e-4 + EPS_SLACK)
+
+
+def test_rolling_vwap_close_is_talipp_vwma(lean):
+    """talipp VWMA(20) = sum(C V) / sum(V) over 20 bars, printed at full precision: rtol 1e-12."""
+    f = lean("spy_with_vwma.csv")
+    close, volume = f.col("Close"), f.col("Volume")
+    got = ringta.rolling_vwap(close, close, close, close, volume, period=20, price="close")
+    want = f.col("VWMA20")
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    assert_matches_where_printed(got, want, rtol=1e-12)
+    # The open/high/low inputs do not matter for price="close".
+    np.testing.assert_array_equal(got, ringta.rolling_vwap(f.col("Open"), f.col("High"), f.col("Low"), close,
+                                                           volume, period=20, price="close"))

@@ -74,7 +74,7 @@ def test_spec_is_consistent(name):
     assert isinstance(lb, int) and lb >= 0
     assert spec.stream().params == defaults
     # The declared default parameters are the batch function's defaults.
-    bars = {f: np.linspace(1.0, 2.0, lb + 5) for f in ("open", "high", "low", "close", "volume")}
+    bars = {f: np.linspace(1.0, 2.0, lb + 5) for f in ("open", "high", "low", "close", "volume", "session")}
     a = spec.batch(*(bars[i] for i in spec.inputs))
     b = spec.batch(*(bars[i] for i in spec.inputs), **defaults)
     for x, y in zip(np.atleast_2d(a), np.atleast_2d(b)):

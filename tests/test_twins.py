@@ -88,6 +88,8 @@ def bar_series(draw) -> dict:
         "low": np.minimum(open_, close) - wick[1],
         "close": close,
         "volume": volume.astype(np.float64),
+        # Sessions of random lengths, for session-anchored kernels (VWAP).
+        "session": np.cumsum(rng.random(n) < 0.05).astype(np.float64),
     }
 
 
@@ -122,6 +124,7 @@ def fixed_bars(close: np.ndarray) -> dict:
         "low": np.minimum(open_, close) * 0.999,
         "close": close,
         "volume": np.tile([100.0, 0.0, 2500.0], n)[:n],
+        "session": (np.arange(n) // 100).astype(np.float64),
     }
 
 
