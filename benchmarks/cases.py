@@ -662,6 +662,34 @@ CASES: dict[str, Case] = {
             ta_numba_stream("VWAP", lambda p: {"window": p["period"]}, ("vwap",),
                             inputs=("high", "low", "close", "volume"), note="typical price; Rust-backed"),
         ),
+        case(
+            "stoch", {"fastk_period": 5, "slowk_period": 3, "slowd_period": 3},
+            talib("STOCH", fastk_period="fastk_period", slowk_period="slowk_period", slowk_matype=0,
+                  slowd_period="slowd_period", slowd_matype=0),
+            talipp_impls("Stoch", lambda p: (p["fastk_period"], p["slowk_period"]), lambda v: v and (v.d,),
+                         field_="ohlcv",
+                         note="Stoch(period, smoothing_period) is the fast stochastic: its d is slowk "
+                              "(no slowd), given from bar 6; 100, not 0, for a flat window",
+                         parity=Parity(start=8, outputs=(0,))),
+            ta_numba_bulk("momentum.stoch", lambda p: (p["fastk_period"], p["slowk_period"]),
+                          inputs=("high", "low", "close"),
+                          note="returns (fastk, SMA(fastk)): the second is slowk (no slowd); fastmath",
+                          parity=Parity(start=8, outputs=(0,), adjust=lambda v, b: (v[1],))),
+            ta_numba_stream("Stochastic", lambda p: {"k_period": p["fastk_period"], "d_period": p["slowk_period"]},
+                            ("percent_d",), inputs=("high", "low", "close"),
+                            note="percent_d is slowk (no slowd)", parity=Parity(start=8, outputs=(0,))),
+        ),
+        case(
+            "stochrsi", {"period": 14, "fastk_period": 5, "fastd_period": 3},
+            talib("STOCHRSI", timeperiod="period", fastk_period="fastk_period", fastd_period="fastd_period",
+                  fastd_matype=0),
+            talipp_impls("StochRSI", lambda p: (p["period"], p["fastk_period"], 1, p["fastd_period"]),
+                         lambda v: v and (v.k, v.d),
+                         note="StochRSI(period, fastk_period, 1, fastd_period): with k-smoothing 1 its k is "
+                              "TA-Lib's fastk and its d fastd (talipp's default smooths k too: a slow "
+                              "stochastic of the RSI); k from bar 18; 100, not 0, for a flat window",
+                         parity=Parity(start=20)),
+        ),
     )
 }
 

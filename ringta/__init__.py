@@ -40,6 +40,8 @@ from .kernels.ppo import PPO, ppo
 from .kernels.stochf import STOCHF, StochfResult, stochf
 from .kernels.keltner import KeltnerChannels, KeltnerResult, keltner
 from .kernels.donchian import DonchianChannels, DonchianResult, donchian
+from .kernels.stochrsi import STOCHRSI, StochrsiResult, stochrsi
+from .kernels.stoch import STOCH, StochResult, stoch
 from .kernels.rolling_vwap import RollingVWAP, rolling_vwap
 from .kernels.vwap import VWAP, vwap
 
@@ -53,5 +55,6 @@ __all__ = [
     "keltner", "KeltnerChannels", "KeltnerResult", "donchian", "DonchianChannels", "DonchianResult",
     "vwap", "VWAP",
     "rolling_vwap", "RollingVWAP",
+    "stoch", "STOCH", "StochResult", "stochrsi", "STOCHRSI", "StochrsiResult",
     "MacdResult", "BBandsResult", "Bar", "Bars",
 ]

@@ -546,6 +546,91 @@ def rolling_vwap_ref(open, high, low, close, volume, period: int = 20, price: st
     return (out,)
 
 
+def stoch_ref(
+    high, low, close, fastk_period: int = 5, slowk_period: int = 3, slowd_period: int = 3
+) -> tuple[np.ndarray, np.ndarray]:
+    """Slow stochastic: slowk = SMA(fastk, slowk_period), slowd = SMA(slowk, slowd_period).
+
+    fastk = (close - LL) / (HH - LL) * 100 over fastk_period bars; 0 for a flat window, which
+    TA-Lib 0.8 takes to be HH - LL <= 2e-14 * max(|HH|, |LL|) (only HH == LL matters for prices).
+    Both outputs from index (fastk_period - 1) + (slowk_period - 1) + (slowd_period - 1),
+    as TA-Lib STOCH emits them.
+    """
+    h, l, c = _as_float(high), _as_float(low), _as_float(close)
+    n = len(c)
+    fk = [NAN] * n
+    for t in range(fastk_period - 1, n):
+        hh = max(h[t - fastk_period + 1 : t + 1])
+        ll = min(l[t - fastk_period + 1 : t + 1])
+        fk[t] = 0.0 if hh - ll <= 2e-14 * max(abs(hh), abs(ll)) else (c[t] - ll) / (hh - ll) * 100.0
+    sk = [NAN] * n
+    for t in range(fastk_period + slowk_period - 2, n):
+        sk[t] = window_mean(fk[t - slowk_period + 1 : t + 1])
+    first = fastk_period + slowk_period + slowd_period - 3
+    slowk, slowd = _nan_array(n), _nan_array(n)
+    for t in range(first, n):
+        slowk[t] = sk[t]
+        slowd[t] = window_mean(sk[t - slowd_period + 1 : t + 1])
+    return slowk, slowd
+
+
+def _talib_rsi_path(x: list[float], period: int) -> list[float]:
+    """Wilder RSI in TA-Lib 0.8's exact order of operations (NaN before index ``period``).
+
+    avg = (avg * (period - 1) + move) * (1 / period), seeded with sum * (1 / period).
+    The stochastic RSI needs the RSI's last bits: see stochrsi_ref.
+    """
+    out = [NAN] * len(x)
+    if len(x) <= period:
+        return out
+    inv = 1.0 / period
+    gain = loss = 0.0
+    for t in range(1, period + 1):
+        d = x[t] - x[t - 1]
+        if d < 0.0:
+            loss -= d
+        else:
+            gain += d
+    gain *= inv
+    loss *= inv
+    for t in range(period, len(x)):
+        if t > period:
+            d = x[t] - x[t - 1]
+            gain *= period - 1.0
+            loss *= period - 1.0
+            if d < 0.0:
+                loss -= d
+            else:
+                gain += d
+            gain *= inv
+            loss *= inv
+        out[t] = 0.0 if gain + loss == 0.0 else 100.0 * (gain / (gain + loss))
+    return out
+
+
+def stochrsi_ref(close, period: int = 14, fastk_period: int = 5, fastd_period: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """TA-Lib STOCHRSI: fastk = (r - LL) / (HH - LL) * 100 over fastk_period RSI values; fastd = its SMA.
+
+    The stochastic of the RSI is ill-conditioned (a nearly flat RSI window
+    has HH - LL of a few units in the last place), so this twin follows
+    TA-Lib 0.8's rounding where it decides the result: the RSI in TA-Lib's
+    order of operations, and a window counted as flat (fastk 0) when
+    HH - LL <= 2e-14 * max(|HH|, |LL|). Windows are plain max/min, fastd an fsum mean.
+    """
+    r = _talib_rsi_path(_as_float(close), period)
+    n = len(r)
+    k = [NAN] * n
+    for t in range(period + fastk_period - 1, n):
+        window = r[t - fastk_period + 1 : t + 1]
+        hh, ll = max(window), min(window)
+        k[t] = 0.0 if hh - ll <= 2e-14 * max(abs(hh), abs(ll)) else (r[t] - ll) / (hh - ll) * 100.0
+    fastk, fastd = _nan_array(n), _nan_array(n)
+    for t in range(period + fastk_period + fastd_period - 2, n):
+        fastk[t] = k[t]
+        fastd[t] = window_mean(k[t - fastd_period + 1 : t + 1])
+    return fastk, fastd
+
+
 REFERENCES: dict[str, Callable[..., tuple[np.ndarray, ...]]] = {
     "sma": sma_ref,
     "ema": ema_ref,
@@ -579,6 +664,8 @@ REFERENCES: dict[str, Callable[..., tuple[np.ndarray, ...]]] = {
     "donchian": donchian_ref,
     "vwap": vwap_ref,
     "rolling_vwap": rolling_vwap_ref,
+    "stoch": stoch_ref,
+    "stochrsi": stochrsi_ref,
 }
 
 

@@ -298,3 +298,63 @@ def test_rolling_vwap_close_is_talipp_vwma(lean):
     # The open/high/low inputs do not matter for price="close".
     np.testing.assert_array_equal(got, ringta.rolling_vwap(f.col("Open"), f.col("High"), f.col("Low"), close,
                                                            volume, period=20, price="close"))
+
+
+def test_slow_stochastic(lean):
+    """STOCH(12, 3, SMA, 5, SMA) on SPY daily bars: `Stochastics 12 %K 3` and `%D 5`.
+
+    The file prints %K from bar 13 and %D from bar 17; ringta, like TA-Lib,
+    gives both only from the full lookback, 11 + 2 + 4 = 17, so the %K cells
+    of bars 13-16 are compared with STOCHF(12, 3)'s fastd (the same SMA3 of
+    fast %K). The values are printed with 5 to 7 significant digits, but the
+    generating tool did not work from the printed two-decimal prices: TA-Lib
+    run on the file's own bars differs from the file by up to 3.7e-4 (K) and
+    2.4e-4 (D), far beyond the printing. So the tolerance is Lean's own for
+    this file, 1e-3 points.
+    """
+    f = lean("spy_with_stoch12k3.txt")
+    high, low, close = f.col("High"), f.col("Low"), f.col("Close")
+    want_k, want_d = f.col("Stochastics 12 %K 3"), f.col("%D 5")
+    slowk, slowd = ringta.stoch(high, low, close, fastk_period=12, slowk_period=3, slowd_period=5)
+    np.testing.assert_array_equal(np.isnan(slowd), np.isnan(want_d))
+    assert int(np.argmax(~np.isnan(slowk))) == 17 and int(np.argmax(~np.isnan(want_k))) == 13
+    assert_matches_where_printed(slowk, want_k, atol=1e-3, start=17)
+    assert_matches_where_printed(slowd, want_d, atol=1e-3)
+    early = ringta.stochf(high, low, close, fastk_period=12, fastd_period=3).fastd
+    np.testing.assert_allclose(early[13:17], want_k[13:17], atol=1e-3)
+
+
+def test_stochrsi_talipp_convention_is_slow_stochastic_of_rsi(lean):
+    """talipp's StochRSI(14, 14, 3, 3) (`spy_with_StochRSI.csv`) is STOCH(14, 3, 3) of the RSI.
+
+    It is not TA-Lib's STOCHRSI (ringta.stochrsi), whose fastk is the
+    unsmoothed stochastic of the RSI: talipp's k = SMA3(stochastic(RSI14, 14)),
+    which is TA-Lib's STOCHRSI(14, 14, 3) fastd, and d = SMA3(k). ringta.stoch on the RSI series (without its 14 leading
+    NaNs) reproduces the file: k from bar 14 + 13 + 2 = 29 and d from bar 31
+    in the file; ringta.stoch gives both from bar 31, so the two k cells of
+    bars 29-30 are compared with STOCHF(14, 3)'s fastd (the same SMA3).
+
+    The file prints full double precision (shortest round-trip repr), so
+    its printing adds nothing; what remains is rounding order (talipp
+    computes the RSI as (avg*13 + move)/14 and %K as 100*(r-LL)/(HH-LL)).
+    RSI differences of about 1e-13 are amplified by 100/(HH - LL), and the
+    narrowest 14-value RSI range in this file is 5.6 points: about 2e-12.
+    The tolerance, 1e-11 points, leaves a factor of 5.
+    """
+    f = lean("spy_with_StochRSI.csv")
+    close, want_k, want_d = f.col("Close"), f.col("k"), f.col("d")
+    r = ringta.rsi(close, 14)[14:]
+    pad = np.full(14, np.nan)
+    k, d = (np.concatenate([pad, a]) for a in ringta.stoch(r, r, r, fastk_period=14, slowk_period=3, slowd_period=3))
+    np.testing.assert_array_equal(np.isnan(d), np.isnan(want_d))
+    assert int(np.argmax(~np.isnan(want_k))) == 29 and int(np.argmax(~np.isnan(k))) == 31
+    assert_matches_where_printed(k, want_k, atol=1e-11, start=31)
+    assert_matches_where_printed(d, want_d, atol=1e-11)
+    early = np.concatenate([pad, ringta.stochf(r, r, r, fastk_period=14, fastd_period=3).fastd])
+    np.testing.assert_allclose(early[29:31], want_k[29:31], atol=1e-11)
+    # In TA-Lib's convention (ringta.stochrsi) talipp's k is STOCHRSI(14, 14, 3)'s fastd, from
+    # the same bar 29; its fastk is the unsmoothed stochastic, and talipp's d has no counterpart.
+    fastk, fastd = ringta.stochrsi(close, period=14, fastk_period=14, fastd_period=3)
+    np.testing.assert_array_equal(np.isnan(fastd), np.isnan(want_k))
+    assert_matches_where_printed(fastd, want_k, atol=1e-11)
+    assert np.nanmax(np.abs(fastk - want_k)) > 1.0

@@ -280,6 +280,34 @@ TALIB_EQUIVALENT: dict[str, TalibEquivalent] = {
         # (or (highest + lowest) / 2.0, MIDPRICE's expression): equal bit for bit.
         tuple({"period": p} for p in (2, 3, 20, 55, 200)),
     ),
+    "stoch": TalibEquivalent(
+        "STOCH",
+        lambda b, fastk_period, slowk_period, slowd_period: talib.STOCH(
+            b["high"], b["low"], b["close"], fastk_period=fastk_period, slowk_period=slowk_period,
+            slowk_matype=0, slowd_period=slowd_period, slowd_matype=0,
+        ),
+        tuple(
+            {"fastk_period": k, "slowk_period": s, "slowd_period": d}
+            for k, s, d in ((5, 3, 3), (1, 1, 1), (12, 3, 5), (14, 1, 3), (2, 5, 2), (50, 20, 10))
+        ),
+        # 0..100 values that reach 0: an absolute tolerance of 1e-12 of 100 points
+        # (slowk and slowd are TA-Lib's running SMAs, about 1e-12 points from ringta's re-anchored ones).
+        abs_scale=lambda b: 100.0,
+    ),
+    "stochrsi": TalibEquivalent(
+        "STOCHRSI",
+        lambda b, period, fastk_period, fastd_period: talib.STOCHRSI(
+            b["close"], timeperiod=period, fastk_period=fastk_period, fastd_period=fastd_period, fastd_matype=0
+        ),
+        tuple(
+            {"period": p, "fastk_period": k, "fastd_period": d}
+            for p, k, d in ((14, 5, 3), (2, 1, 1), (14, 14, 3), (5, 3, 3), (50, 20, 5), (3, 2, 9))
+        ),
+        # 0..100 values that reach 0: an absolute tolerance of 1e-12 of 100 points. fastk equals
+        # TA-Lib bit for bit (the RSI is advanced in TA-Lib's order, see stochrsi.py); fastd is
+        # TA-Lib's running SMA, about 1e-12 points from ringta's re-anchored one.
+        abs_scale=lambda b: 100.0,
+    ),
 }
 
 # Registry entries with no TA-Lib counterpart, name -> reason. Each must be

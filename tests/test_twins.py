@@ -43,6 +43,8 @@ ABS_SCALE = {
     "apo": lambda b, want: float(np.max(np.abs(b["close"]))),
     "ppo": lambda b, want: 100.0,
     "stochf": lambda b, want: 100.0,
+    "stochrsi": lambda b, want: 100.0,
+    "stoch": lambda b, want: 100.0,
     # Bands at multiplier * ATR around an EMA: they can cross zero for large multipliers, and
     # their rounding error scales with the local price level (the middle line), as for bbands.
     "keltner": lambda b, want: np.abs(want[1]),

@@ -11,10 +11,12 @@ from . import ad, adosc, apo, aroon, aroonosc, atr, bollinger, cmo, dema, ema, m
 from . import max as max_, min as min_
 from . import vwap
 from . import rolling_vwap
+from . import stoch
+from . import stochrsi
 from ._program import IndicatorSet, step_bar, step_bars
 from ._spec import KernelSpec, Param
 
-_MODULES = (sma, ema, rsi, macd, bollinger, obv, trange, atr, natr, mom, roc, wma, willr, max_, min_, var, stddev, ad, adosc, cmo, aroon, aroonosc, dema, tema, trima, apo, ppo, stochf, keltner, donchian, vwap, rolling_vwap)
+_MODULES = (sma, ema, rsi, macd, bollinger, obv, trange, atr, natr, mom, roc, wma, willr, max_, min_, var, stddev, ad, adosc, cmo, aroon, aroonosc, dema, tema, trima, apo, ppo, stochf, keltner, donchian, vwap, rolling_vwap, stoch, stochrsi)
 
 REGISTRY: dict[str, KernelSpec] = {m.SPEC.name: m.SPEC for m in _MODULES}
 BY_KIND: dict[int, KernelSpec] = {s.kind_id: s for s in REGISTRY.values()}

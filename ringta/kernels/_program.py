@@ -52,6 +52,8 @@ from .ppo import SPEC as PPO_SPEC, ppo_update
 from .stochf import SPEC as STOCHF_SPEC, stochf_update
 from .keltner import SPEC as KELTNER_SPEC, keltner_update
 from .donchian import SPEC as DONCHIAN_SPEC, donchian_update
+from .stochrsi import SPEC as STOCHRSI_SPEC, stochrsi_update
+from .stoch import SPEC as STOCH_SPEC, stoch_update
 from .rolling_vwap import SPEC as ROLLING_VWAP_SPEC, rolling_vwap_update
 from .vwap import SPEC as VWAP_SPEC, vwap_update
 
@@ -89,9 +91,11 @@ K_PPO = PPO_SPEC.kind_id
 K_STOCHF = STOCHF_SPEC.kind_id
 K_KELTNER = KELTNER_SPEC.kind_id
 K_DONCHIAN = DONCHIAN_SPEC.kind_id
+K_STOCHRSI = STOCHRSI_SPEC.kind_id
+K_STOCH = STOCH_SPEC.kind_id
 K_ROLLING_VWAP = ROLLING_VWAP_SPEC.kind_id
 K_VWAP = VWAP_SPEC.kind_id
-DISPATCHED = frozenset({K_SMA, K_EMA, K_RSI, K_MACD, K_BB, K_OBV, K_TRANGE, K_ATR, K_NATR, K_MOM, K_ROC, K_WMA, K_WILLR, K_MAX, K_MIN, K_VAR, K_STDDEV, K_AD, K_ADOSC, K_CMO, K_AROON, K_AROONOSC, K_DEMA, K_TEMA, K_TRIMA, K_APO, K_PPO, K_STOCHF, K_KELTNER, K_DONCHIAN, K_VWAP, K_ROLLING_VWAP})
+DISPATCHED = frozenset({K_SMA, K_EMA, K_RSI, K_MACD, K_BB, K_OBV, K_TRANGE, K_ATR, K_NATR, K_MOM, K_ROC, K_WMA, K_WILLR, K_MAX, K_MIN, K_VAR, K_STDDEV, K_AD, K_ADOSC, K_CMO, K_AROON, K_AROONOSC, K_DEMA, K_TEMA, K_TRIMA, K_APO, K_PPO, K_STOCHF, K_KELTNER, K_DONCHIAN, K_VWAP, K_ROLLING_VWAP, K_STOCH, K_STOCHRSI})
 
 
 @jit(void(i8, F1, i8, f8, f8, f8, f8, f8, f8), inline=True)
@@ -173,6 +177,10 @@ def dispatch_block(kind, blk, src, o, h, l, c, v, s):
         vwap_update(blk, h, l, c, v, s)
     elif kind == K_ROLLING_VWAP:
         rolling_vwap_update(blk, o, h, l, c, v)
+    elif kind == K_STOCH:
+        stoch_update(blk, h, l, c)
+    elif kind == K_STOCHRSI:
+        stochrsi_update(blk, x)
 
 
 @jit(void(F1, I2, f8, f8, f8, f8, f8, f8))
