@@ -20,7 +20,7 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import importlib.util
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Callable
 
@@ -527,6 +527,11 @@ def talib_donchian() -> tuple[Impl, ...]:
 # --------------------------------------------------------------------------
 # The registry
 
+_CCI_ORDER = ("mean and mean deviation summed in another order: CCI divides tp - mean by 0.015 mean "
+              "deviations, so one rounding of the mean moves it by ~|tp| eps / (0.015 meandev), about 1e-10 here")
+_CCI_PARITY = Parity(atol_scale=1e-11)  # ~1e-9 points at a price of 100; TA-Lib and ringta are bit-for-bit
+
+
 CASES: dict[str, Case] = {
     c.name: c
     for c in (
@@ -689,6 +694,115 @@ CASES: dict[str, Case] = {
                               "TA-Lib's fastk and its d fastd (talipp's default smooths k too: a slow "
                               "stochastic of the RSI); k from bar 18; 100, not 0, for a flat window",
                          parity=Parity(start=20)),
+        ),
+        case(
+            "kama", {"period": 10},
+            talib("KAMA", timeperiod="period"),
+            talipp_impls("KAMA", lambda p: (p["period"], 2, 30),
+                         note="volatility re-summed every bar; efficiency ratio 0 on a flat window (TA-Lib: 1)"),
+            ta_numba_bulk("momentum.kama", lambda p: (p["period"], 2, 30),
+                          note="also reports the seed (the previous close) at index period - 1",
+                          parity=Parity(start=10)),
+            ta_numba_stream("KAMA", lambda p: {"window": p["period"], "fast_period": 2, "slow_period": 30}, ("kama",),
+                            note="first value is the close itself, where TA-Lib steps once from the previous close",
+                            parity=Parity(start=CONVERGED)),
+        ),
+        case(
+            "rma", {"period": 14},
+            tuple(replace(i, parity=Parity(start=CONVERGED),
+                          note="EMA(2*period - 1): alpha 1/period, seeded with the mean of 2*period - 1 inputs")
+                  for i in talib("EMA", timeperiod=27)),
+            talipp_impls("SMMA", lambda p: (p["period"],), note="same seed and step (equal bit for bit)"),
+            numbagg_impl("move_exp_nanmean", lambda p: {"alpha": 1.0 / p["period"]},
+                         note="pandas ewm(adjust=True) weights from the first input",
+                         parity=Parity(start=CONVERGED)),
+            nautilus("WilderMovingAverage", lambda p: (p["period"],), lambda o: (o.value,),
+                     note="seeded with the first input (ringta's seed='first')", parity=Parity(start=CONVERGED)),
+        ),
+        case(
+            "cci", {"period": 14},
+            talib("CCI", timeperiod="period"),
+            talipp_impls("CCI", lambda p: (p["period"],), field_="ohlcv",
+                         note=f"input: talipp OHLCV objects, built untimed; {_CCI_ORDER}", parity=_CCI_PARITY),
+            ta_numba_bulk("trend.cci", lambda p: (p["period"], 0.015), inputs=("high", "low", "close"),
+                          note=_CCI_ORDER, parity=_CCI_PARITY),
+            ta_numba_stream("CCI", lambda p: {"window": p["period"], "constant": 0.015}, ("cci",),
+                            inputs=("high", "low", "close"), note=_CCI_ORDER, parity=_CCI_PARITY),
+            nautilus("CommodityChannelIndex", lambda p: (p["period"],), lambda o: (o.value,),
+                     inputs=("high", "low", "close"), note=_CCI_ORDER, parity=_CCI_PARITY),
+        ),
+        case(
+            "ultosc", {"period1": 7, "period2": 14, "period3": 28},
+            talib("ULTOSC", timeperiod1="period1", timeperiod2="period2", timeperiod3="period3"),
+            talipp_impls("UO", lambda p: (p["period1"], p["period2"], p["period3"]), field_="ohlcv",
+                         note="input: talipp OHLCV objects, built untimed"),
+            ta_numba_bulk("momentum.ultimate_oscillator", lambda p: (p["period1"], p["period2"], p["period3"]),
+                          inputs=("high", "low", "close"),
+                          note="values from bar 0 over partial windows (TA-Lib starts at max(periods))",
+                          parity=Parity(start=28)),
+            ta_numba_stream("UltimateOscillator",
+                            lambda p: {"period1": p["period1"], "period2": p["period2"], "period3": p["period3"]},
+                            ("uo",), inputs=("high", "low", "close"),
+                            note="first value one bar before TA-Lib's (index max(periods) - 1)",
+                            parity=Parity(start=28)),
+        ),
+        case(
+            "plus_di", {"period": 14},
+            talib("PLUS_DI", timeperiod="period"),
+            talipp_impls("ADX", lambda p: (p["period"], p["period"]), lambda v: v and (v.plus_di,), field_="ohlcv",
+                         note="the plus_di of talipp's ADX; seeded differently from TA-Lib (off by up to 1.0 "
+                              "early); computes the ADX too; input: talipp OHLCV objects, built untimed",
+                         parity=Parity(start=CONVERGED)),
+            ta_numba_bulk("trend.adx", lambda p: (p["period"],), inputs=("high", "low", "close"),
+                          note="the +di of ta-numba's adx (computes the ADX too); Wilder averages seeded from "
+                               "the first value (off by up to 1.0 early)",
+                          parity=Parity(start=CONVERGED, adjust=lambda v, b: (v[1],))),
+            ta_numba_stream("ADX", lambda p: {"window": p["period"]}, ("plus_di",), inputs=("high", "low", "close"),
+                            note="the plus_di of ta-numba's streaming ADX (computes the ADX too); seeded "
+                                 "differently (off by up to 3.2 early); Rust-backed",
+                            parity=Parity(start=CONVERGED)),
+        ),
+        case(
+            "minus_di", {"period": 14},
+            talib("MINUS_DI", timeperiod="period"),
+            talipp_impls("ADX", lambda p: (p["period"], p["period"]), lambda v: v and (v.minus_di,), field_="ohlcv",
+                         note="the minus_di of talipp's ADX; seeded differently from TA-Lib (off by up to 1.1 "
+                              "early); computes the ADX too; input: talipp OHLCV objects, built untimed",
+                         parity=Parity(start=CONVERGED)),
+            ta_numba_bulk("trend.adx", lambda p: (p["period"],), inputs=("high", "low", "close"),
+                          note="the -di of ta-numba's adx (computes the ADX too); Wilder averages seeded from "
+                               "the first value (off by up to 1.1 early)",
+                          parity=Parity(start=CONVERGED, adjust=lambda v, b: (v[2],))),
+            ta_numba_stream("ADX", lambda p: {"window": p["period"]}, ("minus_di",), inputs=("high", "low", "close"),
+                            note="the minus_di of ta-numba's streaming ADX (computes the ADX too); seeded "
+                                 "differently (off by up to 1.4 early); Rust-backed",
+                            parity=Parity(start=CONVERGED)),
+        ),
+        case(
+            "adx", {"period": 14},
+            talib("ADX", timeperiod="period"),
+            talipp_impls("ADX", lambda p: (p["period"], p["period"]), lambda v: v and (v.adx,), field_="ohlcv",
+                         note="ADX(di_period, adx_period); seeded differently from TA-Lib (off by up to 0.9 "
+                              "early); input: talipp OHLCV objects, built untimed",
+                         parity=Parity(start=CONVERGED)),
+            ta_numba_bulk("trend.adx", lambda p: (p["period"],), inputs=("high", "low", "close"),
+                          note="returns (adx, +di, -di); Wilder averages seeded from the first value with an "
+                               "expanding mean (off by up to 0.9 early)",
+                          parity=Parity(start=CONVERGED, adjust=lambda v, b: (v[0],))),
+            ta_numba_stream("ADX", lambda p: {"window": p["period"]}, ("adx",), inputs=("high", "low", "close"),
+                            note="seeded differently from TA-Lib (off by up to 18 early); Rust-backed",
+                            parity=Parity(start=CONVERGED)),
+            # Not included: nautilus_trader's DirectionalMovement is not Wilder's DI (moving averages of
+            # +DM/-DM without the true range; up to 30 points away) and it has no ADX.
+        ),
+        case(
+            "mfi", {"period": 14},
+            talib("MFI", timeperiod="period"),
+            # Not included: ta-numba's money_flow_index / MoneyFlowIndex compare typical prices exactly
+            # (no dead zone: a rounding-level change of (h+l+c)/3 moves a whole bar's flow to one side),
+            # report from index period - 1 and give 100 for a window without flow; on the cent-rounded
+            # benchmark bars they differ from TA-Lib by up to 44 points. nautilus_trader and talipp
+            # have no MFI.
         ),
     )
 }

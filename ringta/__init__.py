@@ -40,6 +40,14 @@ from .kernels.ppo import PPO, ppo
 from .kernels.stochf import STOCHF, StochfResult, stochf
 from .kernels.keltner import KeltnerChannels, KeltnerResult, keltner
 from .kernels.donchian import DonchianChannels, DonchianResult, donchian
+from .kernels.mfi import MFI, mfi
+from .kernels.adx import ADX, adx
+from .kernels.minus_di import MINUS_DI, minus_di
+from .kernels.plus_di import PLUS_DI, plus_di
+from .kernels.ultosc import ULTOSC, ultosc
+from .kernels.cci import CCI, cci
+from .kernels.rma import RMA, rma
+from .kernels.kama import KAMA, kama
 from .kernels.stochrsi import STOCHRSI, StochrsiResult, stochrsi
 from .kernels.stoch import STOCH, StochResult, stoch
 from .kernels.rolling_vwap import RollingVWAP, rolling_vwap
@@ -56,5 +64,13 @@ __all__ = [
     "vwap", "VWAP",
     "rolling_vwap", "RollingVWAP",
     "stoch", "STOCH", "StochResult", "stochrsi", "STOCHRSI", "StochrsiResult",
+    "kama", "KAMA",
+    "rma", "RMA",
+    "cci", "CCI",
+    "ultosc", "ULTOSC",
+    "plus_di", "PLUS_DI",
+    "minus_di", "MINUS_DI",
+    "adx", "ADX",
+    "mfi", "MFI",
     "MacdResult", "BBandsResult", "Bar", "Bars",
 ]

@@ -631,6 +631,204 @@ def stochrsi_ref(close, period: int = 14, fastk_period: int = 5, fastd_period: i
     return fastk, fastd
 
 
+def kama_ref(close, period: int = 30) -> tuple[np.ndarray]:
+    """Kaufman's KAMA: an EMA whose factor follows the efficiency ratio, from the previous close.
+
+    er = |x[t] - x[t-period]| / sum of |x[k] - x[k-1]| over the last ``period``
+    changes (1 when that sum is 0), sc = (er * (2/3 - 2/31) + 2/31)**2 (EMA(2)
+    and EMA(30) constants), kama = prev + sc * (x - prev) with prev = x[period-1]
+    at the first value (index ``period``). ``period=1`` is the input itself
+    (TA-Lib's convention).
+    """
+    x = _as_float(close)
+    n = len(x)
+    if period == 1:
+        return (np.array(x, dtype=np.float64),)
+    out = _nan_array(n)
+    fast, slow = 2.0 / 3.0, 2.0 / 31.0
+    prev = x[period - 1] if n > period else NAN
+    for t in range(period, n):
+        vol = math.fsum(abs(x[k] - x[k - 1]) for k in range(t - period + 1, t + 1))
+        er = 1.0 if vol == 0.0 else abs(x[t] - x[t - period]) / vol
+        sc = (er * (fast - slow) + slow) ** 2
+        prev = prev + sc * (x[t] - prev)
+        out[t] = prev
+    return (out,)
+
+
+def rma_ref(close, period: int = 14, seed: str = "sma") -> tuple[np.ndarray]:
+    """Wilder's average: prev + (x - prev) / period, from the mean of the first ``period``
+    inputs (seed "sma") or from the first input (seed "first"); reported from index ``period - 1``.
+    """
+    x = _as_float(close)
+    n = len(x)
+    out = _nan_array(n)
+    if n < period:
+        return (out,)
+    if seed == "first":
+        prev = x[0]
+        for t in range(1, period):
+            prev = prev + (x[t] - prev) / period
+    else:
+        prev = window_mean(x[:period])
+    out[period - 1] = prev
+    for t in range(period, n):
+        prev = prev + (x[t] - prev) / period
+        out[t] = prev
+    return (out,)
+
+
+def cci_ref(high, low, close, period: int = 14) -> tuple[np.ndarray]:
+    """(tp - mean) / (0.015 * mean absolute deviation) over the last ``period`` typical prices.
+
+    ``tp = (high + low + close) / 3``; the mean and the deviation are
+    recomputed for every window with compensated sums. A flat window gives 0:
+    TA-Lib's rule, ``|tp - mean|`` or the mean deviation at most 1e-14 times
+    ``|mean|``. First value at index ``period - 1``.
+    """
+    h, l, c = _as_float(high), _as_float(low), _as_float(close)
+    tp = [(h[t] + l[t] + c[t]) / 3.0 for t in range(len(c))]
+    out = _nan_array(len(c))
+    for t in range(period - 1, len(c)):
+        window = tp[t - period + 1 : t + 1]
+        mean = window_mean(window)
+        meandev = math.fsum(abs(v - mean) for v in window) / period
+        diff = tp[t] - mean
+        flat = 1e-14 * abs(mean)
+        out[t] = 0.0 if abs(diff) <= flat or meandev <= flat else diff / (0.015 * meandev)
+    return (out,)
+
+
+def ultosc_ref(high, low, close, period1: int = 7, period2: int = 14, period3: int = 28) -> tuple[np.ndarray]:
+    """100 * (4*A1/B1 + 2*A2/B2 + A3/B3) / 7 over the sorted periods (shortest weighted 4).
+
+    ``A_k``/``B_k`` are compensated sums of the buying pressure
+    ``close - min(low, prev close)`` and of the true range over the last
+    ``p_k`` bars, recomputed for every bar; a window whose true ranges are
+    all 0 contributes 0. First value at index ``max(period1, period2, period3)``.
+    """
+    h, l, c = _as_float(high), _as_float(low), _as_float(close)
+    n = len(c)
+    tr = _true_ranges(h, l, c)
+    bp = [NAN] + [c[t] - min(l[t], c[t - 1]) for t in range(1, n)]
+    short, mid, longest = sorted((period1, period2, period3))
+    out = _nan_array(n)
+    for t in range(longest, n):
+        total = 0.0
+        for weight, p in ((4.0, short), (2.0, mid), (1.0, longest)):
+            ranges = math.fsum(tr[t - p + 1 : t + 1])
+            if ranges > 0.0:
+                total += weight * math.fsum(bp[t - p + 1 : t + 1]) / ranges
+        out[t] = 100.0 * total / 7.0
+    return (out,)
+
+
+def _directional_paths(h: list[float], l: list[float], c: list[float], period: int):
+    """Wilder's smoothed +DM, -DM and TR at every index from ``period`` on (None before).
+
+    +DM1 = high - prev high when that is > 0 and > prev low - low; -DM1 = prev low - low
+    when that is > 0 and > high - prev high; TR1 the true range. Each is summed over
+    bars 1 .. period-1, then s = s - s/period + x (Wilder's running sum).
+    """
+    n = len(c)
+    tr = _true_ranges(h, l, c)
+    plus1, minus1 = [0.0] * n, [0.0] * n
+    for t in range(1, n):
+        up, down = h[t] - h[t - 1], l[t - 1] - l[t]
+        if up > 0.0 and up > down:
+            plus1[t] = up
+        elif down > 0.0 and down > up:
+            minus1[t] = down
+    paths = [None] * n
+    if n <= period:
+        return paths
+    sp, sm, st = sum(plus1[1:period]), sum(minus1[1:period]), sum(tr[1:period])
+    for t in range(period, n):
+        sp = sp - sp / period + plus1[t]
+        sm = sm - sm / period + minus1[t]
+        st = st - st / period + tr[t]
+        paths[t] = (sp, sm, st)
+    return paths
+
+
+def plus_di_ref(high, low, close, period: int = 14) -> tuple[np.ndarray]:
+    """100 * +DM / TR with Wilder's smoothed sums (0 when TR is 0), from index ``period``."""
+    h, l, c = _as_float(high), _as_float(low), _as_float(close)
+    out = _nan_array(len(c))
+    for t, s in enumerate(_directional_paths(h, l, c, period)):
+        if s is not None:
+            out[t] = 100.0 * s[0] / s[2] if s[2] > 0.0 else 0.0
+    return (out,)
+
+
+def minus_di_ref(high, low, close, period: int = 14) -> tuple[np.ndarray]:
+    """100 * -DM / TR with Wilder's smoothed sums (0 when TR is 0), from index ``period``.
+
+    Uses ``_directional_paths`` from the ``plus_di`` twin (paste that one first).
+    """
+    h, l, c = _as_float(high), _as_float(low), _as_float(close)
+    out = _nan_array(len(c))
+    for t, s in enumerate(_directional_paths(h, l, c, period)):
+        if s is not None:
+            out[t] = 100.0 * s[1] / s[2] if s[2] > 0.0 else 0.0
+    return (out,)
+
+
+def adx_ref(high, low, close, period: int = 14) -> tuple[np.ndarray]:
+    """Wilder ADX: mean of the first ``period`` DX values, then (adx*(period-1) + dx)/period, from 2*period - 1.
+
+    DX = 100 * |+DI - -DI| / (+DI + -DI) from ``_directional_paths`` (the ``plus_di``
+    twin; paste that one first). DX is undefined when TR is 0 or +DI + -DI < 1e-14
+    (TA-Lib's rule): it then counts as 0 in the first mean and leaves the ADX unchanged later.
+    """
+    h, l, c = _as_float(high), _as_float(low), _as_float(close)
+    n = len(c)
+    out = _nan_array(n)
+    dx = [None] * n
+    for t, s in enumerate(_directional_paths(h, l, c, period)):
+        if s is not None and s[2] > 0.0:
+            pdi, mdi = 100.0 * s[0] / s[2], 100.0 * s[1] / s[2]
+            if pdi + mdi >= 1e-14:
+                dx[t] = 100.0 * abs(pdi - mdi) / (pdi + mdi)
+    first = 2 * period - 1
+    if n <= first:
+        return (out,)
+    adx = math.fsum(d for d in dx[period : first + 1] if d is not None) / period
+    out[first] = adx
+    for t in range(first + 1, n):
+        if dx[t] is not None:
+            adx = (adx * (period - 1) + dx[t]) / period
+        out[t] = adx
+    return (out,)
+
+
+def mfi_ref(high, low, close, volume, period: int = 14) -> tuple[np.ndarray]:
+    """100 * P / (P + N) over the last ``period`` money flows (0 if P + N is 0), from index ``period``.
+
+    Money flow = typical price (h + l + c) / 3 times volume, positive when the
+    typical price rose, negative when it fell, nothing when it did not move
+    (a change within 1e-14 of |tp| + |prev tp|, TA-Lib's dead zone).
+    """
+    h, l, c, v = (_as_float(a) for a in (high, low, close, volume))
+    n = len(c)
+    tp = [(h[t] + l[t] + c[t]) / 3.0 for t in range(n)]
+    pos, neg = [0.0] * n, [0.0] * n
+    for t in range(1, n):
+        d = tp[t] - tp[t - 1]
+        if abs(d) <= 1e-14 * (abs(tp[t]) + abs(tp[t - 1])):
+            continue
+        if d > 0.0:
+            pos[t] = tp[t] * v[t]
+        else:
+            neg[t] = tp[t] * v[t]
+    out = _nan_array(n)
+    for t in range(period, n):
+        p = math.fsum(pos[t - period + 1 : t + 1])
+        m = math.fsum(neg[t - period + 1 : t + 1])
+        out[t] = 0.0 if p + m == 0.0 else 100.0 * p / (p + m)
+    return (out,)
+
+
 REFERENCES: dict[str, Callable[..., tuple[np.ndarray, ...]]] = {
     "sma": sma_ref,
     "ema": ema_ref,
@@ -666,6 +864,14 @@ REFERENCES: dict[str, Callable[..., tuple[np.ndarray, ...]]] = {
     "rolling_vwap": rolling_vwap_ref,
     "stoch": stoch_ref,
     "stochrsi": stochrsi_ref,
+    "kama": kama_ref,
+    "rma": rma_ref,
+    "cci": cci_ref,
+    "ultosc": ultosc_ref,
+    "plus_di": plus_di_ref,
+    "minus_di": minus_di_ref,
+    "adx": adx_ref,
+    "mfi": mfi_ref,
 }
 
 

@@ -28,6 +28,28 @@ MAX_FLOAT_DRAWN = 10.0
 # also get an absolute tolerance of RTOL times that scale. For the bands the
 # scale is the local price level (the twin's middle band), so that an error
 # made at 80 cannot hide once the price has fallen to 0.001.
+def _cci_scale(b: dict, want: tuple) -> np.ndarray:
+    """|tp| / (0.015 * meandev) per bar: how much the CCI moves per unit of relative error in the prices.
+
+    The CCI divides the typical price's distance from the window mean by 0.015
+    mean deviations, so a rounding of the price level by a relative ``e``
+    moves it by about ``e * |tp| / (0.015 * meandev)``: without bound as the
+    window turns flat (the FADING example ends with windows flat to 1e-14).
+    The window length is read off the NaN pattern (first valid index =
+    period - 1). Exactly flat windows get 0: both sides must give 0 there.
+    """
+    valid = ~np.isnan(want[0])
+    if not valid.any():
+        return np.zeros(len(want[0]))
+    p = int(np.argmax(valid)) + 1
+    tp = (b["high"] + b["low"] + b["close"]) / 3.0
+    win = np.lib.stride_tricks.sliding_window_view(tp, p)
+    meandev = np.abs(win - win.mean(axis=1)[:, None]).mean(axis=1)
+    scale = np.zeros(len(tp))
+    np.divide(np.abs(tp[p - 1 :]), 0.015 * meandev, out=scale[p - 1 :], where=meandev > 0.0)
+    return scale
+
+
 ABS_SCALE = {
     "macd": lambda b, want: float(np.max(np.abs(b["close"]))),
     "bbands": lambda b, want: np.abs(want[1]),
@@ -43,6 +65,9 @@ ABS_SCALE = {
     "apo": lambda b, want: float(np.max(np.abs(b["close"]))),
     "ppo": lambda b, want: 100.0,
     "stochf": lambda b, want: 100.0,
+    "mfi": lambda b, want: 100.0,
+    "adx": lambda b, want: 100.0,
+    "cci": _cci_scale,
     "stochrsi": lambda b, want: 100.0,
     "stoch": lambda b, want: 100.0,
     # Bands at multiplier * ATR around an EMA: they can cross zero for large multipliers, and

@@ -13,10 +13,18 @@ from . import vwap
 from . import rolling_vwap
 from . import stoch
 from . import stochrsi
+from . import kama
+from . import rma
+from . import cci
+from . import ultosc
+from . import plus_di
+from . import minus_di
+from . import adx
+from . import mfi
 from ._program import IndicatorSet, step_bar, step_bars
 from ._spec import KernelSpec, Param
 
-_MODULES = (sma, ema, rsi, macd, bollinger, obv, trange, atr, natr, mom, roc, wma, willr, max_, min_, var, stddev, ad, adosc, cmo, aroon, aroonosc, dema, tema, trima, apo, ppo, stochf, keltner, donchian, vwap, rolling_vwap, stoch, stochrsi)
+_MODULES = (sma, ema, rsi, macd, bollinger, obv, trange, atr, natr, mom, roc, wma, willr, max_, min_, var, stddev, ad, adosc, cmo, aroon, aroonosc, dema, tema, trima, apo, ppo, stochf, keltner, donchian, vwap, rolling_vwap, stoch, stochrsi, kama, rma, cci, ultosc, plus_di, minus_di, adx, mfi)
 
 REGISTRY: dict[str, KernelSpec] = {m.SPEC.name: m.SPEC for m in _MODULES}
 BY_KIND: dict[int, KernelSpec] = {s.kind_id: s for s in REGISTRY.values()}

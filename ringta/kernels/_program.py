@@ -52,6 +52,14 @@ from .ppo import SPEC as PPO_SPEC, ppo_update
 from .stochf import SPEC as STOCHF_SPEC, stochf_update
 from .keltner import SPEC as KELTNER_SPEC, keltner_update
 from .donchian import SPEC as DONCHIAN_SPEC, donchian_update
+from .mfi import SPEC as MFI_SPEC, mfi_update
+from .adx import SPEC as ADX_SPEC, adx_update
+from .minus_di import SPEC as MINUS_DI_SPEC, minus_di_update
+from .plus_di import SPEC as PLUS_DI_SPEC, plus_di_update
+from .ultosc import SPEC as ULTOSC_SPEC, ultosc_update
+from .cci import SPEC as CCI_SPEC, cci_update
+from .rma import SPEC as RMA_SPEC, rma_update
+from .kama import SPEC as KAMA_SPEC, kama_update
 from .stochrsi import SPEC as STOCHRSI_SPEC, stochrsi_update
 from .stoch import SPEC as STOCH_SPEC, stoch_update
 from .rolling_vwap import SPEC as ROLLING_VWAP_SPEC, rolling_vwap_update
@@ -91,11 +99,19 @@ K_PPO = PPO_SPEC.kind_id
 K_STOCHF = STOCHF_SPEC.kind_id
 K_KELTNER = KELTNER_SPEC.kind_id
 K_DONCHIAN = DONCHIAN_SPEC.kind_id
+K_MFI = MFI_SPEC.kind_id
+K_ADX = ADX_SPEC.kind_id
+K_MINUS_DI = MINUS_DI_SPEC.kind_id
+K_PLUS_DI = PLUS_DI_SPEC.kind_id
+K_ULTOSC = ULTOSC_SPEC.kind_id
+K_CCI = CCI_SPEC.kind_id
+K_RMA = RMA_SPEC.kind_id
+K_KAMA = KAMA_SPEC.kind_id
 K_STOCHRSI = STOCHRSI_SPEC.kind_id
 K_STOCH = STOCH_SPEC.kind_id
 K_ROLLING_VWAP = ROLLING_VWAP_SPEC.kind_id
 K_VWAP = VWAP_SPEC.kind_id
-DISPATCHED = frozenset({K_SMA, K_EMA, K_RSI, K_MACD, K_BB, K_OBV, K_TRANGE, K_ATR, K_NATR, K_MOM, K_ROC, K_WMA, K_WILLR, K_MAX, K_MIN, K_VAR, K_STDDEV, K_AD, K_ADOSC, K_CMO, K_AROON, K_AROONOSC, K_DEMA, K_TEMA, K_TRIMA, K_APO, K_PPO, K_STOCHF, K_KELTNER, K_DONCHIAN, K_VWAP, K_ROLLING_VWAP, K_STOCH, K_STOCHRSI})
+DISPATCHED = frozenset({K_SMA, K_EMA, K_RSI, K_MACD, K_BB, K_OBV, K_TRANGE, K_ATR, K_NATR, K_MOM, K_ROC, K_WMA, K_WILLR, K_MAX, K_MIN, K_VAR, K_STDDEV, K_AD, K_ADOSC, K_CMO, K_AROON, K_AROONOSC, K_DEMA, K_TEMA, K_TRIMA, K_APO, K_PPO, K_STOCHF, K_KELTNER, K_DONCHIAN, K_VWAP, K_ROLLING_VWAP, K_STOCH, K_STOCHRSI, K_KAMA, K_RMA, K_CCI, K_ULTOSC, K_PLUS_DI, K_MINUS_DI, K_ADX, K_MFI})
 
 
 @jit(void(i8, F1, i8, f8, f8, f8, f8, f8, f8), inline=True)
@@ -181,6 +197,22 @@ def dispatch_block(kind, blk, src, o, h, l, c, v, s):
         stoch_update(blk, h, l, c)
     elif kind == K_STOCHRSI:
         stochrsi_update(blk, x)
+    elif kind == K_KAMA:
+        kama_update(blk, x)
+    elif kind == K_RMA:
+        rma_update(blk, x)
+    elif kind == K_CCI:
+        cci_update(blk, h, l, c)
+    elif kind == K_ULTOSC:
+        ultosc_update(blk, h, l, c)
+    elif kind == K_PLUS_DI:
+        plus_di_update(blk, h, l, c)
+    elif kind == K_MINUS_DI:
+        minus_di_update(blk, h, l, c)
+    elif kind == K_ADX:
+        adx_update(blk, h, l, c)
+    elif kind == K_MFI:
+        mfi_update(blk, h, l, c, v)
 
 
 @jit(void(F1, I2, f8, f8, f8, f8, f8, f8))
