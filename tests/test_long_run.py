@@ -37,7 +37,11 @@ CLASSES = {"sma": ringta.SMA, "ema": ringta.EMA, "rsi": ringta.RSI, "macd": ring
            "var": ringta.VAR, "stddev": ringta.STDDEV, "ad": ringta.AD, "adosc": ringta.ADOSC,
            "cmo": ringta.CMO, "aroon": ringta.AROON, "aroonosc": ringta.AROONOSC,
            "dema": ringta.DEMA, "tema": ringta.TEMA, "trima": ringta.TRIMA,
-           "apo": ringta.APO, "ppo": ringta.PPO, "stochf": ringta.STOCHF}
+           "apo": ringta.APO, "ppo": ringta.PPO, "stochf": ringta.STOCHF,
+           "keltner": ringta.KeltnerChannels, "donchian": ringta.DonchianChannels, "vwap": ringta.VWAP,
+           "rolling_vwap": ringta.RollingVWAP, "stoch": ringta.STOCH, "stochrsi": ringta.STOCHRSI,
+           "kama": ringta.KAMA, "rma": ringta.RMA, "cci": ringta.CCI, "ultosc": ringta.ULTOSC,
+           "mfi": ringta.MFI, "adx": ringta.ADX, "plus_di": ringta.PLUS_DI, "minus_di": ringta.MINUS_DI}
 
 # Kernels on high/low/close whose reference is TA-Lib: name -> (bars -> the TA-Lib outputs).
 HLC_TALIB = {
@@ -49,6 +53,17 @@ HLC_TALIB = {
     "ad": lambda b, p: [talib.AD(b["high"], b["low"], b["close"], b["volume"])],
     "adosc": lambda b, p: [talib.ADOSC(b["high"], b["low"], b["close"], b["volume"],
                                        fastperiod=p["fast_period"], slowperiod=p["slow_period"])],
+    "cci": lambda b, p: [talib.CCI(b["high"], b["low"], b["close"], timeperiod=p["period"])],
+    "ultosc": lambda b, p: [talib.ULTOSC(b["high"], b["low"], b["close"], timeperiod1=p["period1"],
+                                         timeperiod2=p["period2"], timeperiod3=p["period3"])],
+    "adx": lambda b, p: [talib.ADX(b["high"], b["low"], b["close"], timeperiod=p["period"])],
+    "plus_di": lambda b, p: [talib.PLUS_DI(b["high"], b["low"], b["close"], timeperiod=p["period"])],
+    "minus_di": lambda b, p: [talib.MINUS_DI(b["high"], b["low"], b["close"], timeperiod=p["period"])],
+    "donchian": lambda b, p: [talib.MAX(b["high"], timeperiod=p["period"]),
+                              talib.MIDPRICE(b["high"], b["low"], timeperiod=p["period"]),
+                              talib.MIN(b["low"], timeperiod=p["period"])],
+    "stochrsi": lambda b, p: list(talib.STOCHRSI(b["close"], timeperiod=p["period"], fastk_period=p["fastk_period"],
+                                                 fastd_period=p["fastd_period"], fastd_matype=0)),
 }
 
 
@@ -143,6 +158,65 @@ def _reference(name: str, close: np.ndarray, volume: np.ndarray, params: dict,
         m, s, h = talib.MACD(close, fastperiod=params["fast_period"], slowperiod=params["slow_period"],
                              signalperiod=params["signal_period"])
         return [m[-TAIL:], s[-TAIL:], h[-TAIL:]]
+    if name == "stoch":
+        kp, sp, dp = params["fastk_period"], params["slowk_period"], params["slowd_period"]
+        hi, lo = bars["high"], bars["low"]
+        ks = {}
+        for i in range(n - TAIL - dp - sp + 2, n):
+            hh, ll = hi[i - kp + 1 : i + 1].max(), lo[i - kp + 1 : i + 1].min()
+            ks[i] = 0.0 if hh - ll <= 2e-14 * max(abs(hh), abs(ll)) else (close[i] - ll) / (hh - ll) * 100.0
+        sk = {i: window_mean([ks[j] for j in range(i - sp + 1, i + 1)]) for i in range(n - TAIL - dp + 1, n)}
+        return [np.array([sk[i] for i in idx]), np.array([window_mean([sk[j] for j in range(i - dp + 1, i + 1)]) for i in idx])]
+    if name == "kama":
+        # Exact path sums (fsum) over the tail, the recursion started 20,000 bars earlier from
+        # the close: a start error decays by (1 - sc) <= 1 - (2/31)**2 per bar, so it is gone
+        # (below 1e-36) by the tail. Independent of TA-Lib, whose running sum drifts.
+        p, x = params["period"], close.tolist()
+        start = n - TAIL - 20_000
+        prev = x[start - 1]
+        out = []
+        for i in range(start, n):
+            vol = math.fsum(abs(x[k] - x[k - 1]) for k in range(i - p + 1, i + 1))
+            er = 1.0 if vol == 0.0 else abs(x[i] - x[i - p]) / vol
+            sc = (er * (2.0 / 3.0 - 2.0 / 31.0) + 2.0 / 31.0) ** 2
+            prev = prev + sc * (x[i] - prev)
+            out.append(prev)
+        return [np.array(out[-TAIL:])]
+    if name == "mfi":
+        p, hi, lo = params["period"], bars["high"], bars["low"]
+        tp = (hi + lo + close) / 3.0
+        d = np.diff(tp)
+        moved = np.abs(d) > 1e-14 * (np.abs(tp[1:]) + np.abs(tp[:-1]))  # TA-Lib's dead zone
+        pos = np.where(moved & (d > 0), tp[1:] * volume[1:], 0.0)  # pos[i] is the flow of bar i + 1
+        neg = np.where(moved & (d < 0), tp[1:] * volume[1:], 0.0)
+        out = []
+        for i in idx:
+            sp, sn = math.fsum(pos[i - p : i].tolist()), math.fsum(neg[i - p : i].tolist())
+            out.append(0.0 if sp + sn == 0.0 else 100.0 * (sp / (sp + sn)))
+        return [np.array(out)]
+
+# scale: add "mfi" to the 0..100 oscillators scaled by 100 points
+    if name == "rma":
+        # TA-Lib's EMA(2*period - 1) has RMA's alpha, 1/period; its other seed has decayed after a million bars.
+        return [talib.EMA(close, timeperiod=2 * params["period"] - 1)[-TAIL:]]
+    if name == "keltner":
+        mid = talib.EMA(close, timeperiod=params["period"])
+        band = params["multiplier"] * talib.ATR(bars["high"], bars["low"], close, timeperiod=params["atr_period"])
+        return [(mid + band)[-TAIL:], mid[-TAIL:], (mid - band)[-TAIL:]]
+    if name == "vwap":
+        # One session: exact cumulative sums up to each bar of the tail.
+        tp = ((bars["high"] + bars["low"] + close) / 3.0)
+        pv, vv = math.fsum((tp[: n - TAIL] * volume[: n - TAIL]).tolist()), math.fsum(volume[: n - TAIL].tolist())
+        out = []
+        for i in idx:
+            pv, vv = math.fsum([pv, tp[i] * volume[i]]), math.fsum([vv, volume[i]])
+            out.append(pv / vv)
+        return [np.array(out)]
+    if name == "rolling_vwap":
+        p = params["period"]
+        tp = ((bars["high"] + bars["low"] + close) / 3.0)
+        return [np.array([math.fsum((tp[i - p + 1 : i + 1] * volume[i - p + 1 : i + 1]).tolist())
+                          / math.fsum(volume[i - p + 1 : i + 1].tolist()) for i in idx])]
     raise AssertionError(name)
 
 
@@ -150,7 +224,8 @@ def _reference(name: str, close: np.ndarray, volume: np.ndarray, params: dict,
 def test_ten_years_every_kernel(level, ten_years):
     close = ten_years[0] * level
     volume = ten_years[1]
-    bars = {"close": close, "volume": volume, "high": ten_years[2] * level, "low": ten_years[3] * level}
+    bars = {"close": close, "volume": volume, "high": ten_years[2] * level, "low": ten_years[3] * level,
+            "open": close, "session": np.zeros_like(close)}  # one session: VWAP never restarts
     worst = {}
     for name, cls in CLASSES.items():
         ind = cls()
@@ -183,7 +258,8 @@ def test_ten_years_every_kernel(level, ten_years):
                 scale = np.full_like(w, np.abs(close[-TAIL:]).max())
             elif name in ("ad", "adosc"):  # running sums of signed volume: scaled by the volume
                 scale = np.full_like(w, float(np.sum(volume)))
-            elif name in ("roc", "willr", "cmo", "aroon", "aroonosc", "ppo", "stochf"):
+            elif name in ("roc", "willr", "cmo", "aroon", "aroonosc", "ppo", "stochf", "stoch", "stochrsi", "cci",
+                          "ultosc", "mfi", "adx", "plus_di", "minus_di"):
                 scale = np.full_like(w, 100.0)
             else:
                 scale = np.maximum(np.abs(w), np.finfo(np.float64).tiny)  # a flat window's 0 is exact
