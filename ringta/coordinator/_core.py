@@ -224,7 +224,7 @@ def _apply(arena, program, siv, symtab, bars, emitted, cache, syms, ts, vals, st
     return n_em
 
 
-@jit(i8(F1, I2, F2, I2, F3, F2, I2, I2, i8, i8, i8, i8, i8, f8, f8, f8, f8, f8))
+@jit(i8(F1, I2, F2, I2, F3, F2, I2, I2, i8, i8, i8, i8, i8, f8, f8, f8, f8, f8), nrt=True)
 def on_bar_core(arena, program, siv, symtab, bars, emitted, tz, cache, open_min, close_min, extended,
                 sym, ts, o, h, l, c, v):
     """Validate and apply one base bar of symbol ``sym``.

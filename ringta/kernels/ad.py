@@ -59,7 +59,7 @@ def ad_update_checked(blk, high, low, close, volume):
     return ad_update(blk, high, low, close, volume)
 
 
-@jit(f8(F1, f8, f8, f8, f8))
+@jit(f8(F1, f8, f8, f8, f8), nrt=True)
 def ad_peek(blk, high, low, close, volume):
     return ad_update(blk.copy(), high, low, close, volume)
 

@@ -79,7 +79,7 @@ def adosc_update_checked(blk, high, low, close, volume):
     return adosc_update(blk, high, low, close, volume)
 
 
-@jit(f8(F1, f8, f8, f8, f8))
+@jit(f8(F1, f8, f8, f8, f8), nrt=True)
 def adosc_peek(blk, high, low, close, volume):
     return adosc_update(blk.copy(), high, low, close, volume)
 

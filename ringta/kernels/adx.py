@@ -81,7 +81,7 @@ def adx_update_checked(blk, high, low, close):
     return adx_update(blk, high, low, close)
 
 
-@jit(f8(F1, f8, f8, f8))
+@jit(f8(F1, f8, f8, f8), nrt=True)
 def adx_peek(blk, high, low, close):
     return adx_update(blk.copy(), high, low, close)
 

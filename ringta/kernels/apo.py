@@ -67,7 +67,7 @@ def apo_update_checked(blk, x):
     return apo_update(blk, x)
 
 
-@jit(f8(F1, f8))
+@jit(f8(F1, f8), nrt=True)
 def apo_peek(blk, x):
     return apo_update(blk.copy(), x)
 

@@ -77,7 +77,7 @@ def aroon_update_checked(blk, high, low):
     return aroon_update(blk, high, low)
 
 
-@jit(T2(F1, f8, f8))
+@jit(T2(F1, f8, f8), nrt=True)
 def aroon_peek(blk, high, low):
     return aroon_update(blk.copy(), high, low)
 

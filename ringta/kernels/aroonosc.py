@@ -60,7 +60,7 @@ def aroonosc_update_checked(blk, high, low):
     return aroonosc_update(blk, high, low)
 
 
-@jit(f8(F1, f8, f8))
+@jit(f8(F1, f8, f8), nrt=True)
 def aroonosc_peek(blk, high, low):
     return aroonosc_update(blk.copy(), high, low)
 

@@ -73,7 +73,7 @@ def atr_update_checked(blk, high, low, close):
     return atr_update(blk, high, low, close)
 
 
-@jit(f8(F1, f8, f8, f8))
+@jit(f8(F1, f8, f8, f8), nrt=True)
 def atr_peek(blk, high, low, close):
     return atr_update(blk.copy(), high, low, close)
 

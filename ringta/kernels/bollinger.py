@@ -219,7 +219,7 @@ def bbands_update_checked(blk, x):
 _bbands_update_fast = entry(bbands_update_checked)
 
 
-@jit(T3(F1, f8))
+@jit(T3(F1, f8), nrt=True)
 def bbands_peek(blk, x):
     return bbands_update(blk.copy(), x)
 

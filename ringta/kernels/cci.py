@@ -107,7 +107,7 @@ def cci_update_checked(blk, high, low, close):
     return cci_update(blk, high, low, close)
 
 
-@jit(f8(F1, f8, f8, f8))
+@jit(f8(F1, f8, f8, f8), nrt=True)
 def cci_peek(blk, high, low, close):
     return cci_update(blk.copy(), high, low, close)
 

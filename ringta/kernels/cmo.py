@@ -90,7 +90,7 @@ def cmo_update_checked(blk, x):
     return cmo_update(blk, x)
 
 
-@jit(f8(F1, f8))
+@jit(f8(F1, f8), nrt=True)
 def cmo_peek(blk, x):
     return cmo_update(blk.copy(), x)
 

@@ -79,7 +79,7 @@ def dema_update_checked(blk, x):
     return dema_update(blk, x)
 
 
-@jit(f8(F1, f8))
+@jit(f8(F1, f8), nrt=True)
 def dema_peek(blk, x):
     return dema_update(blk.copy(), x)
 

@@ -80,7 +80,7 @@ def donchian_update_checked(blk, high, low):
 _donchian_update_fast = entry(donchian_update_checked)
 
 
-@jit(T3(F1, f8, f8))
+@jit(T3(F1, f8, f8), nrt=True)
 def donchian_peek(blk, high, low):
     return donchian_update(blk.copy(), high, low)
 

@@ -85,7 +85,7 @@ def ema_update_checked(blk, x):
 _ema_update_fast = entry(ema_update_checked)
 
 
-@jit(f8(F1, f8))
+@jit(f8(F1, f8), nrt=True)
 def ema_peek(blk, x):
     return ema_update(blk.copy(), x)
 

@@ -186,7 +186,7 @@ def kama_update_checked(blk, x):
 _kama_update_fast = entry(kama_update_checked)
 
 
-@jit(f8(F1, f8))
+@jit(f8(F1, f8), nrt=True)
 def kama_peek(blk, x):
     return kama_update(blk.copy(), x)
 

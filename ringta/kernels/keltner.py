@@ -137,7 +137,7 @@ def keltner_update_checked(blk, high, low, close):
 _keltner_update_fast = entry(keltner_update_checked)
 
 
-@jit(T3(F1, f8, f8, f8))
+@jit(T3(F1, f8, f8, f8), nrt=True)
 def keltner_peek(blk, high, low, close):
     return keltner_update(blk.copy(), high, low, close)
 

@@ -184,7 +184,7 @@ def macd_update_checked(blk, x):
 _macd_update_fast = entry(macd_update_checked)
 
 
-@jit(T3(F1, f8))
+@jit(T3(F1, f8), nrt=True)
 def macd_peek(blk, x):
     return macd_update(blk.copy(), x)
 

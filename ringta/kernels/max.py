@@ -53,7 +53,7 @@ def max_update_checked(blk, x):
     return max_update(blk, x)
 
 
-@jit(f8(F1, f8))
+@jit(f8(F1, f8), nrt=True)
 def max_peek(blk, x):
     return max_update(blk.copy(), x)
 

@@ -174,7 +174,7 @@ def mfi_update_checked(blk, high, low, close, volume):
     return mfi_update(blk, high, low, close, volume)
 
 
-@jit(f8(F1, f8, f8, f8, f8))
+@jit(f8(F1, f8, f8, f8, f8), nrt=True)
 def mfi_peek(blk, high, low, close, volume):
     return mfi_update(blk.copy(), high, low, close, volume)
 

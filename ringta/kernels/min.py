@@ -53,7 +53,7 @@ def min_update_checked(blk, x):
     return min_update(blk, x)
 
 
-@jit(f8(F1, f8))
+@jit(f8(F1, f8), nrt=True)
 def min_peek(blk, x):
     return min_update(blk.copy(), x)
 

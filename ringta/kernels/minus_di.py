@@ -58,7 +58,7 @@ def minus_di_update_checked(blk, high, low, close):
     return minus_di_update(blk, high, low, close)
 
 
-@jit(f8(F1, f8, f8, f8))
+@jit(f8(F1, f8, f8, f8), nrt=True)
 def minus_di_peek(blk, high, low, close):
     return minus_di_update(blk.copy(), high, low, close)
 

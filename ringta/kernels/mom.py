@@ -61,7 +61,7 @@ def mom_update_checked(blk, x):
     return mom_update(blk, x)
 
 
-@jit(f8(F1, f8))
+@jit(f8(F1, f8), nrt=True)
 def mom_peek(blk, x):
     return mom_update(blk.copy(), x)
 

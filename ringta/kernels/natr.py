@@ -76,7 +76,7 @@ def natr_update_checked(blk, high, low, close):
     return natr_update(blk, high, low, close)
 
 
-@jit(f8(F1, f8, f8, f8))
+@jit(f8(F1, f8, f8, f8), nrt=True)
 def natr_peek(blk, high, low, close):
     return natr_update(blk.copy(), high, low, close)
 

@@ -64,7 +64,7 @@ def obv_update_checked(blk, close, volume):
 _obv_update_fast = entry(obv_update_checked)
 
 
-@jit(f8(F1, f8, f8))
+@jit(f8(F1, f8, f8), nrt=True)
 def obv_peek(blk, close, volume):
     return obv_update(blk.copy(), close, volume)
 

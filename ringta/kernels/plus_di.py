@@ -58,7 +58,7 @@ def plus_di_update_checked(blk, high, low, close):
     return plus_di_update(blk, high, low, close)
 
 
-@jit(f8(F1, f8, f8, f8))
+@jit(f8(F1, f8, f8, f8), nrt=True)
 def plus_di_peek(blk, high, low, close):
     return plus_di_update(blk.copy(), high, low, close)
 

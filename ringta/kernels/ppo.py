@@ -63,7 +63,7 @@ def ppo_update_checked(blk, x):
     return ppo_update(blk, x)
 
 
-@jit(f8(F1, f8))
+@jit(f8(F1, f8), nrt=True)
 def ppo_peek(blk, x):
     return ppo_update(blk.copy(), x)
 

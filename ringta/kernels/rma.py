@@ -95,7 +95,7 @@ def rma_update_checked(blk, x):
 _rma_update_fast = entry(rma_update_checked)
 
 
-@jit(f8(F1, f8))
+@jit(f8(F1, f8), nrt=True)
 def rma_peek(blk, x):
     return rma_update(blk.copy(), x)
 

@@ -64,7 +64,7 @@ def roc_update_checked(blk, x):
     return roc_update(blk, x)
 
 
-@jit(f8(F1, f8))
+@jit(f8(F1, f8), nrt=True)
 def roc_peek(blk, x):
     return roc_update(blk.copy(), x)
 

@@ -156,7 +156,7 @@ def rolling_vwap_update_checked(blk, open_, high, low, close, volume):
     return rolling_vwap_update(blk, open_, high, low, close, volume)
 
 
-@jit(f8(F1, f8, f8, f8, f8, f8))
+@jit(f8(F1, f8, f8, f8, f8, f8), nrt=True)
 def rolling_vwap_peek(blk, open_, high, low, close, volume):
     return rolling_vwap_update(blk.copy(), open_, high, low, close, volume)
 

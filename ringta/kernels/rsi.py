@@ -96,7 +96,7 @@ def rsi_update_checked(blk, x):
 _rsi_update_fast = entry(rsi_update_checked)
 
 
-@jit(f8(F1, f8))
+@jit(f8(F1, f8), nrt=True)
 def rsi_peek(blk, x):
     return rsi_update(blk.copy(), x)
 

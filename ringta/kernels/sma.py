@@ -117,7 +117,7 @@ def sma_update_checked(blk, x):
 _sma_update_fast = entry(sma_update_checked)
 
 
-@jit(f8(F1, f8))
+@jit(f8(F1, f8), nrt=True)
 def sma_peek(blk, x):
     return sma_update(blk.copy(), x)
 

@@ -61,7 +61,7 @@ def stddev_update_checked(blk, x):
     return stddev_update(blk, x)
 
 
-@jit(f8(F1, f8))
+@jit(f8(F1, f8), nrt=True)
 def stddev_peek(blk, x):
     return stddev_update(blk.copy(), x)
 

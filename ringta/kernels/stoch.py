@@ -113,7 +113,7 @@ def stoch_update_checked(blk, high, low, close):
     return stoch_update(blk, high, low, close)
 
 
-@jit(T2(F1, f8, f8, f8))
+@jit(T2(F1, f8, f8, f8), nrt=True)
 def stoch_peek(blk, high, low, close):
     return stoch_update(blk.copy(), high, low, close)
 

@@ -93,7 +93,7 @@ def stochf_update_checked(blk, high, low, close):
     return stochf_update(blk, high, low, close)
 
 
-@jit(T2(F1, f8, f8, f8))
+@jit(T2(F1, f8, f8, f8), nrt=True)
 def stochf_peek(blk, high, low, close):
     return stochf_update(blk.copy(), high, low, close)
 

@@ -167,7 +167,7 @@ def stochrsi_update_checked(blk, x):
     return stochrsi_update(blk, x)
 
 
-@jit(T2(F1, f8))
+@jit(T2(F1, f8), nrt=True)
 def stochrsi_peek(blk, x):
     return stochrsi_update(blk.copy(), x)
 

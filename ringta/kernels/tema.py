@@ -65,7 +65,7 @@ def tema_update_checked(blk, x):
     return tema_update(blk, x)
 
 
-@jit(f8(F1, f8))
+@jit(f8(F1, f8), nrt=True)
 def tema_peek(blk, x):
     return tema_update(blk.copy(), x)
 

@@ -64,7 +64,7 @@ def trange_update_checked(blk, high, low, close):
     return trange_update(blk, high, low, close)
 
 
-@jit(f8(F1, f8, f8, f8))
+@jit(f8(F1, f8, f8, f8), nrt=True)
 def trange_peek(blk, high, low, close):
     return trange_update(blk.copy(), high, low, close)
 

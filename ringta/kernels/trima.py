@@ -66,7 +66,7 @@ def trima_update_checked(blk, x):
     return trima_update(blk, x)
 
 
-@jit(f8(F1, f8))
+@jit(f8(F1, f8), nrt=True)
 def trima_peek(blk, x):
     return trima_update(blk.copy(), x)
 

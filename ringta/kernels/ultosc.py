@@ -273,7 +273,7 @@ def ultosc_update_checked(blk, high, low, close):
     return ultosc_update(blk, high, low, close)
 
 
-@jit(f8(F1, f8, f8, f8))
+@jit(f8(F1, f8, f8, f8), nrt=True)
 def ultosc_peek(blk, high, low, close):
     return ultosc_update(blk.copy(), high, low, close)
 

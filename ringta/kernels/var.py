@@ -124,7 +124,7 @@ def var_update_checked(blk, x):
     return var_update(blk, x)
 
 
-@jit(f8(F1, f8))
+@jit(f8(F1, f8), nrt=True)
 def var_peek(blk, x):
     return var_update(blk.copy(), x)
 

@@ -107,7 +107,7 @@ def vwap_update_checked(blk, high, low, close, volume, session):
 _vwap_update_fast = entry(vwap_update_checked)
 
 
-@jit(f8(F1, f8, f8, f8, f8, f8))
+@jit(f8(F1, f8, f8, f8, f8, f8), nrt=True)
 def vwap_peek(blk, high, low, close, volume, session):
     return vwap_update(blk.copy(), high, low, close, volume, session)
 

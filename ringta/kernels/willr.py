@@ -64,7 +64,7 @@ def willr_update_checked(blk, high, low, close):
     return willr_update(blk, high, low, close)
 
 
-@jit(f8(F1, f8, f8, f8))
+@jit(f8(F1, f8, f8, f8), nrt=True)
 def willr_peek(blk, high, low, close):
     return willr_update(blk.copy(), high, low, close)
 

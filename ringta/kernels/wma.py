@@ -110,7 +110,7 @@ def wma_update_checked(blk, x):
     return wma_update(blk, x)
 
 
-@jit(f8(F1, f8))
+@jit(f8(F1, f8), nrt=True)
 def wma_peek(blk, x):
     return wma_update(blk.copy(), x)
 
