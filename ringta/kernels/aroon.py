@@ -7,8 +7,10 @@ Definition
     recent counts, as in TA-Lib.
 Seed and warm-up
     First value at index ``period`` (TA-Lib's lookback); NaN before. Two
-    monotonic deques in the block (see :mod:`ringta.kernels._deque`) hold the
-    candidates and their bar numbers: amortised O(1) per bar.
+    van Herk / Gil-Werman window extremes in the block (see
+    :mod:`ringta.kernels._deque`) give the bar numbers of the highest high
+    and the lowest low: amortised O(1) per bar, branch-free, whatever the
+    data.
 Inputs
     high, low.
 Outputs
@@ -25,7 +27,7 @@ from typing import NamedTuple
 import numba as nb
 import numpy as np
 
-from ._deque import deque_front_index, deque_push, deque_width
+from ._deque import chunk_len, deque_arg_width, deque_push_arg, first_nonfinite, scratch_width, window_run_arg
 from ._jit import F1, F2, I1, f8, i8, jit, void
 from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows
 from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
@@ -53,33 +55,39 @@ class AroonResult(NamedTuple):
     aroonup: float
 
 
-@jit(T2(F1, f8, f8))
-def aroon_update(blk, high, low):
-    """Advance one AROON block by one bar; return ``(aroondown, aroonup)`` (NaN while warming up)."""
+@jit(T2(F1, f8, f8), inline=True)
+def _aroon_step(blk, high, low):
+    """The body of :func:`aroon_update`, inlined into its compiled callers (no call per row)."""
     n = blk[H_COUNT]
     cap = int(blk[AROON_PERIOD]) + 1
-    lows = AROON_HIGHS + 2 + 2 * cap
-    deque_push(blk, AROON_HIGHS, cap, n, high, True)
-    deque_push(blk, lows, cap, n, low, False)
+    lows = AROON_HIGHS + 3 + 2 * cap  # AROON_HIGHS + deque_arg_width(cap)
+    hi = deque_push_arg(blk, AROON_HIGHS, cap, n, high, True)
+    lo = deque_push_arg(blk, lows, cap, n, low, False)
     if n + 1.0 > blk[H_LOOKBACK]:
         p = blk[AROON_PERIOD]
         f = blk[AROON_FACTOR]
-        blk[AROON_OUT] = f * (p - (n - deque_front_index(blk, lows, cap)))
-        blk[AROON_OUT + 1] = f * (p - (n - deque_front_index(blk, AROON_HIGHS, cap)))
+        blk[AROON_OUT] = f * (p - (n - lo))
+        blk[AROON_OUT + 1] = f * (p - (n - hi))
     blk[H_COUNT] = n + 1.0
     return blk[AROON_OUT], blk[AROON_OUT + 1]
+
+
+@jit(T2(F1, f8, f8))
+def aroon_update(blk, high, low):
+    """Advance one AROON block by one bar; return ``(aroondown, aroonup)`` (NaN while warming up)."""
+    return _aroon_step(blk, high, low)
 
 
 @jit(T2(F1, f8, f8))
 def aroon_update_checked(blk, high, low):
     if not (math.isfinite(high) and math.isfinite(low)):
         raise ValueError("input is not finite")
-    return aroon_update(blk, high, low)
+    return _aroon_step(blk, high, low)
 
 
 @jit(T2(F1, f8, f8), nrt=True)
 def aroon_peek(blk, high, low):
-    return aroon_update(blk.copy(), high, low)
+    return _aroon_step(blk.copy(), high, low)
 
 
 @jit(void(F2, I1, F1, F1, F2))
@@ -87,27 +95,65 @@ def aroon_update_rows(state, rows, high, low, out):
     """Advance ``state[rows[i]]`` by ``(high[i], low[i])``; write aroondown, aroonup to ``out[i, 0:2]``."""
     check_rows(state.shape[0], rows, min(high.shape[0], low.shape[0]), out.shape[0])
     for i in range(rows.shape[0]):
-        d, u = aroon_update(state[rows[i]], high[i], low[i])
+        d, u = _aroon_step(state[rows[i]], high[i], low[i])
         out[i, 0] = d
         out[i, 1] = u
 
 
-@jit(i8(F1, F1, F1, F1, F1))
+@jit(i8(F1, F1, F1, F1, F1), nrt=True)  # allocates its scratch buffers
 def aroon_batch(blk, high, low, out_down, out_up):
     """Run whole series through ``blk``; return the first non-finite index or -1.
 
-    The deques are the state and stay in the block; the same update runs
-    for every bar, so the values are exactly those of streaming.
+    Chunk by chunk, :func:`~ringta.kernels._deque.window_run_arg` pushes the
+    highs and the lows exactly as :func:`aroon_update` does (same final
+    block) and stages the bar numbers of the extremes in buffers.
     """
-    for i in range(high.shape[0]):
-        h = high[i]
-        lo = low[i]
-        if not (math.isfinite(h) and math.isfinite(lo)):
-            return i
-        d, u = aroon_update(blk, h, lo)
-        out_down[i] = d
-        out_up[i] = u
-    return -1
+    cap = int(blk[AROON_PERIOD]) + 1
+    lows = AROON_HIGHS + 3 + 2 * cap  # AROON_HIGHS + deque_arg_width(cap)
+    lb = blk[H_LOOKBACK]
+    p = blk[AROON_PERIOD]
+    f = blk[AROON_FACTOR]
+    n = blk[H_COUNT]
+    d = blk[AROON_OUT]
+    u = blk[AROON_OUT + 1]
+    m = high.shape[0]
+    end = m
+    for a in (high, low):
+        b = first_nonfinite(a, end)
+        if b >= 0:
+            end = b
+    step = chunk_len(cap)
+    hi = np.empty(min(step, end))
+    lo = np.empty(min(step, end))
+    tmp = np.empty(scratch_width(cap))
+    q = int(n)
+    warm = min(end, max(0, int(lb) - q))  # bars before the first valid value
+    i = 0
+    while i < end:
+        stop = min(end, i + step - (q + i) % cap)  # chunks end on block boundaries
+        window_run_arg(blk, AROON_HIGHS, cap, n + i, high, i, stop, True, hi, 0, tmp)
+        window_run_arg(blk, lows, cap, n + i, low, i, stop, False, lo, 0, tmp)
+        for k in range(i, min(stop, warm)):  # the block's values (NaN) until the first valid one
+            out_down[k] = d
+            out_up[k] = u
+        s = min(max(warm, i), stop)
+        hb = hi[s - i : stop - i]  # zero-based slices: no wraparound code
+        lb_ = lo[s - i : stop - i]
+        db = out_down[s:stop]
+        ub = out_up[s:stop]
+        n0 = n + float(s)  # input number of bar s
+        for k in range(stop - s):
+            nn = n0 + float(k)
+            db[k] = f * (p - (nn - lb_[k]))
+            ub[k] = f * (p - (nn - hb[k]))
+        i = stop
+    if warm < end:
+        d = out_down[end - 1]
+        u = out_up[end - 1]
+    blk[H_COUNT] = n + end
+    blk[AROON_OUT] = d
+    blk[AROON_OUT + 1] = u
+    return end if end < m else -1
 
 
 def aroon_lookback(period: int = 14) -> int:
@@ -115,7 +161,7 @@ def aroon_lookback(period: int = 14) -> int:
 
 
 def make_block(period: int = 14) -> np.ndarray:
-    blk = np.zeros(AROON_HIGHS + 2 * deque_width(period + 1))
+    blk = np.zeros(AROON_HIGHS + 2 * deque_arg_width(period + 1))
     blk[H_LOOKBACK] = aroon_lookback(period)
     blk[AROON_PERIOD] = period
     blk[AROON_FACTOR] = 100.0 / period

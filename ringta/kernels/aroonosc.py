@@ -7,7 +7,8 @@ Definition
     counts).
 Seed and warm-up
     First value at index ``period`` (TA-Lib's lookback); NaN before. Two
-    monotonic deques in the block, as in AROON: amortised O(1) per bar.
+    van Herk / Gil-Werman window extremes in the block, as in AROON:
+    amortised O(1) per bar, branch-free, whatever the data.
 Inputs
     high, low.
 Outputs
@@ -22,7 +23,7 @@ import math
 
 import numpy as np
 
-from ._deque import deque_front_index, deque_push, deque_width
+from ._deque import chunk_len, deque_arg_width, deque_push_arg, first_nonfinite, scratch_width, window_run_arg
 from ._jit import F1, F2, I1, f8, i8, jit, void
 from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows
 from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
@@ -35,18 +36,16 @@ AROONOSC_HIGHS = H_SIZE + 3  # deque of highs over period + 1 bars; the lows' de
 PARAMS = (Param("period", int, 14, 2, MAX_PERIOD, doc="window length (the window holds period + 1 bars)"),)
 
 
-@jit(f8(F1, f8, f8))
-def aroonosc_update(blk, high, low):
-    """Advance one AROONOSC block by one bar; return the new value (NaN while warming up)."""
+@jit(f8(F1, f8, f8), inline=True)
+def _aroonosc_step(blk, high, low):
+    """The body of :func:`aroonosc_update`, inlined into its compiled callers (no call per row)."""
     n = blk[H_COUNT]
     cap = int(blk[AROONOSC_PERIOD]) + 1
-    lows = AROONOSC_HIGHS + 2 + 2 * cap
-    deque_push(blk, AROONOSC_HIGHS, cap, n, high, True)
-    deque_push(blk, lows, cap, n, low, False)
+    lows = AROONOSC_HIGHS + 3 + 2 * cap  # AROONOSC_HIGHS + deque_arg_width(cap)
+    hi = deque_push_arg(blk, AROONOSC_HIGHS, cap, n, high, True)
+    lo = deque_push_arg(blk, lows, cap, n, low, False)
     out = np.nan
     if n + 1.0 > blk[H_LOOKBACK]:
-        hi = deque_front_index(blk, AROONOSC_HIGHS, cap)
-        lo = deque_front_index(blk, lows, cap)
         out = blk[AROONOSC_FACTOR] * (hi - lo)
     blk[H_COUNT] = n + 1.0
     blk[AROONOSC_OUT] = out
@@ -54,15 +53,21 @@ def aroonosc_update(blk, high, low):
 
 
 @jit(f8(F1, f8, f8))
+def aroonosc_update(blk, high, low):
+    """Advance one AROONOSC block by one bar; return the new value (NaN while warming up)."""
+    return _aroonosc_step(blk, high, low)
+
+
+@jit(f8(F1, f8, f8))
 def aroonosc_update_checked(blk, high, low):
     if not (math.isfinite(high) and math.isfinite(low)):
         raise ValueError("input is not finite")
-    return aroonosc_update(blk, high, low)
+    return _aroonosc_step(blk, high, low)
 
 
 @jit(f8(F1, f8, f8), nrt=True)
 def aroonosc_peek(blk, high, low):
-    return aroonosc_update(blk.copy(), high, low)
+    return _aroonosc_step(blk.copy(), high, low)
 
 
 @jit(void(F2, I1, F1, F1, F2))
@@ -70,23 +75,54 @@ def aroonosc_update_rows(state, rows, high, low, out):
     """Advance ``state[rows[i]]`` by ``(high[i], low[i])``; write values to ``out[i, 0]``."""
     check_rows(state.shape[0], rows, min(high.shape[0], low.shape[0]), out.shape[0])
     for i in range(rows.shape[0]):
-        out[i, 0] = aroonosc_update(state[rows[i]], high[i], low[i])
+        out[i, 0] = _aroonosc_step(state[rows[i]], high[i], low[i])
 
 
-@jit(i8(F1, F1, F1, F1))
+@jit(i8(F1, F1, F1, F1), nrt=True)  # allocates its scratch buffers
 def aroonosc_batch(blk, high, low, out):
     """Run whole series through ``blk``; return the first non-finite index or -1.
 
-    The deques are the state and stay in the block; the same update runs
-    for every bar, so the values are exactly those of streaming.
+    Chunk by chunk, :func:`~ringta.kernels._deque.window_run_arg` pushes the
+    highs and the lows exactly as :func:`aroonosc_update` does (same final
+    block) and stages the bar numbers of the extremes in buffers.
     """
-    for i in range(high.shape[0]):
-        h = high[i]
-        lo = low[i]
-        if not (math.isfinite(h) and math.isfinite(lo)):
-            return i
-        out[i] = aroonosc_update(blk, h, lo)
-    return -1
+    cap = int(blk[AROONOSC_PERIOD]) + 1
+    lows = AROONOSC_HIGHS + 3 + 2 * cap  # AROONOSC_HIGHS + deque_arg_width(cap)
+    lb = blk[H_LOOKBACK]
+    f = blk[AROONOSC_FACTOR]
+    n = blk[H_COUNT]
+    v = blk[AROONOSC_OUT]
+    m = high.shape[0]
+    end = m
+    for a in (high, low):
+        b = first_nonfinite(a, end)
+        if b >= 0:
+            end = b
+    step = chunk_len(cap)
+    hi = np.empty(min(step, end))
+    lo = np.empty(min(step, end))
+    tmp = np.empty(scratch_width(cap))
+    q = int(n)
+    warm = min(end, max(0, int(lb) - q))  # bars before the first valid value
+    i = 0
+    while i < end:
+        stop = min(end, i + step - (q + i) % cap)  # chunks end on block boundaries
+        window_run_arg(blk, AROONOSC_HIGHS, cap, n + i, high, i, stop, True, hi, 0, tmp)
+        window_run_arg(blk, lows, cap, n + i, low, i, stop, False, lo, 0, tmp)
+        for k in range(i, min(stop, warm)):
+            out[k] = np.nan
+        s = min(max(warm, i), stop)
+        hb = hi[s - i : stop - i]  # zero-based slices: no wraparound code
+        lb_ = lo[s - i : stop - i]
+        ob = out[s:stop]
+        for k in range(stop - s):
+            ob[k] = f * (hb[k] - lb_[k])
+        i = stop
+    if end > 0:
+        v = out[end - 1]
+    blk[H_COUNT] = n + end
+    blk[AROONOSC_OUT] = v
+    return end if end < m else -1
 
 
 def aroonosc_lookback(period: int = 14) -> int:
@@ -94,7 +130,7 @@ def aroonosc_lookback(period: int = 14) -> int:
 
 
 def make_block(period: int = 14) -> np.ndarray:
-    blk = np.zeros(AROONOSC_HIGHS + 2 * deque_width(period + 1))
+    blk = np.zeros(AROONOSC_HIGHS + 2 * deque_arg_width(period + 1))
     blk[H_LOOKBACK] = aroonosc_lookback(period)
     blk[AROONOSC_PERIOD] = period
     blk[AROONOSC_FACTOR] = 100.0 / period

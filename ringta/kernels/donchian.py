@@ -9,9 +9,10 @@ Seed and warm-up
     All three outputs start at index ``period - 1`` (TA-Lib's MAX/MIN/MIDPRICE
     lookback); NaN before. Tools that report an expanding window before that
     (Lean's reference file, pandas ``min_periods=1``) differ only there.
-    Two monotonic deques in the block (see :mod:`ringta.kernels._deque`)
-    give the window's highest high and lowest low in amortised O(1) per bar
-    whatever the period; the values are inputs, so they are exact.
+    Two van Herk / Gil-Werman window extremes in the block (see
+    :mod:`ringta.kernels._deque`) give the window's highest high and lowest
+    low in amortised O(1) per bar, branch-free, whatever the period and the
+    data; the values are inputs, so they are exact.
 Inputs
     high, low.
 Outputs
@@ -28,7 +29,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._deque import deque_push, deque_width
+from ._deque import chunk_len, deque_push, deque_width, first_nonfinite, scratch_width, window_run2
 from ._jit import F1, F2, I1, T3, f8, i8, entry, jit, void
 from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows
 from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
@@ -54,9 +55,9 @@ class DonchianResult(NamedTuple):
     lower: float
 
 
-@jit(T3(F1, f8, f8))
-def donchian_update(blk, high, low):
-    """Advance one Donchian block by one bar; return ``(upper, middle, lower)`` (NaN while warming up)."""
+@jit(T3(F1, f8, f8), inline=True)
+def _donchian_step(blk, high, low):
+    """The body of :func:`donchian_update`, inlined into its compiled callers (no call per row)."""
     n = blk[H_COUNT]
     cap = int(blk[DONCHIAN_PERIOD])
     hh = deque_push(blk, DONCHIAN_HIGHS, cap, n, high, True)
@@ -71,10 +72,16 @@ def donchian_update(blk, high, low):
 
 
 @jit(T3(F1, f8, f8))
+def donchian_update(blk, high, low):
+    """Advance one Donchian block by one bar; return ``(upper, middle, lower)`` (NaN while warming up)."""
+    return _donchian_step(blk, high, low)
+
+
+@jit(T3(F1, f8, f8))
 def donchian_update_checked(blk, high, low):
     if not (math.isfinite(high) and math.isfinite(low)):
         raise ValueError("input is not finite")
-    return donchian_update(blk, high, low)
+    return _donchian_step(blk, high, low)
 
 
 _donchian_update_fast = entry(donchian_update_checked)
@@ -82,7 +89,7 @@ _donchian_update_fast = entry(donchian_update_checked)
 
 @jit(T3(F1, f8, f8), nrt=True)
 def donchian_peek(blk, high, low):
-    return donchian_update(blk.copy(), high, low)
+    return _donchian_step(blk.copy(), high, low)
 
 
 @jit(void(F2, I1, F1, F1, F2))
@@ -90,48 +97,55 @@ def donchian_update_rows(state, rows, high, low, out):
     """Advance ``state[rows[i]]`` by ``(high[i], low[i])``; write upper, middle, lower to ``out[i, 0:3]``."""
     check_rows(state.shape[0], rows, min(high.shape[0], low.shape[0]), out.shape[0])
     for i in range(rows.shape[0]):
-        u, m, lo = donchian_update(state[rows[i]], high[i], low[i])
+        u, m, lo = _donchian_step(state[rows[i]], high[i], low[i])
         out[i, 0] = u
         out[i, 1] = m
         out[i, 2] = lo
 
 
-@jit(i8(F1, F1, F1, F1, F1, F1))
+@jit(i8(F1, F1, F1, F1, F1, F1), nrt=True)  # allocates its scratch buffers
 def donchian_batch(blk, high, low, out_upper, out_middle, out_lower):
     """Run whole series through ``blk``; return the first non-finite index or -1.
 
-    The count lives in a local; the deques stay in the block (they are the
-    state) and are pushed exactly as :func:`donchian_update` pushes them, so
-    the values are those of streaming.
+    :func:`~ringta.kernels._deque.window_run2` pushes the highs and the lows
+    exactly as :func:`donchian_update` does (same final block), writing the
+    extremes straight into ``out_upper`` and ``out_lower``.
     """
     cap = int(blk[DONCHIAN_PERIOD])
     lows = DONCHIAN_HIGHS + 2 + 2 * cap
-    lb = blk[H_LOOKBACK]
     n = blk[H_COUNT]
-    bad = -1
-    for i in range(high.shape[0]):
-        h = high[i]
-        lo = low[i]
-        if not (math.isfinite(h) and math.isfinite(lo)):
-            bad = i
-            break
-        hh = deque_push(blk, DONCHIAN_HIGHS, cap, n, h, True)
-        ll = deque_push(blk, lows, cap, n, lo, False)
-        n += 1.0
-        if n > lb:
-            out_upper[i] = hh
-            out_middle[i] = (hh + ll) / 2.0
-            out_lower[i] = ll
-            blk[DONCHIAN_OUT] = hh
-            blk[DONCHIAN_OUT + 2] = ll
-        else:
-            out_upper[i] = np.nan
-            out_middle[i] = np.nan
-            out_lower[i] = np.nan
-    blk[H_COUNT] = n
-    if n > lb:
-        blk[DONCHIAN_OUT + 1] = (blk[DONCHIAN_OUT] + blk[DONCHIAN_OUT + 2]) / 2.0
-    return bad
+    m = high.shape[0]
+    end = m
+    for a in (high, low):
+        b = first_nonfinite(a, end)
+        if b >= 0:
+            end = b
+    if end > 0:
+        q = int(n)
+        step = chunk_len(cap)
+        tmp = np.empty(scratch_width(cap))
+        i = 0
+        while i < end:
+            stop = min(end, i + step - (q + i) % cap)  # chunks end on block boundaries
+            window_run2(blk, DONCHIAN_HIGHS, lows, cap, n + i, high, low, i, stop, out_upper, out_lower, i, tmp)
+            ub = out_upper[i:stop]  # zero-based slices: no wraparound code, the loop vectorises
+            lb = out_lower[i:stop]
+            mb = out_middle[i:stop]
+            for k in range(stop - i):
+                mb[k] = (ub[k] + lb[k]) / 2.0
+            i = stop
+        # Before the first valid value the outputs are the block's (NaN), as in streaming.
+        warm = min(end, max(0, int(blk[H_LOOKBACK]) - q))
+        for k in range(warm):
+            out_upper[k] = blk[DONCHIAN_OUT]
+            out_middle[k] = blk[DONCHIAN_OUT + 1]
+            out_lower[k] = blk[DONCHIAN_OUT + 2]
+        if warm < end:
+            blk[DONCHIAN_OUT] = out_upper[end - 1]
+            blk[DONCHIAN_OUT + 1] = out_middle[end - 1]
+            blk[DONCHIAN_OUT + 2] = out_lower[end - 1]
+        blk[H_COUNT] = n + end
+    return end if end < m else -1
 
 
 def donchian_lookback(period: int = 20) -> int:

@@ -4,9 +4,10 @@ Definition
     ``max[t] = max(x[t-period+1], ..., x[t])``.
 Seed and warm-up
     First value at index ``period - 1`` (TA-Lib's lookback); NaN before.
-    A monotonic deque in the block (see :mod:`ringta.kernels._deque`) gives
-    the window maximum in amortised O(1) per input; the value is an input,
-    so it is exact.
+    A van Herk / Gil-Werman window extreme in the block (see
+    :mod:`ringta.kernels._deque`) gives the window maximum in amortised O(1)
+    per input, branch-free, whatever the data; the value is an input, so it
+    is exact.
 Inputs
     one series (close by default).
 Outputs
@@ -21,7 +22,7 @@ import math
 
 import numpy as np
 
-from ._deque import deque_push, deque_width
+from ._deque import deque_push, deque_width, first_nonfinite, scratch_width, window_run
 from ._jit import F1, F2, I1, f8, i8, jit, void
 from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows
 from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
@@ -34,9 +35,9 @@ PARAMS = (Param("period", int, 30, 2, MAX_PERIOD, doc="window length"),)
 IS_MAX = True
 
 
-@jit(f8(F1, f8))
-def max_update(blk, x):
-    """Advance one MAX block by one input; return the new value (NaN while warming up)."""
+@jit(f8(F1, f8), inline=True)
+def _max_step(blk, x):
+    """The body of :func:`max_update`, inlined into its compiled callers (no call per row)."""
     n = blk[H_COUNT]
     ext = deque_push(blk, MAX_DEQUE, int(blk[MAX_PERIOD_F]), n, x, IS_MAX)
     n += 1.0
@@ -47,15 +48,21 @@ def max_update(blk, x):
 
 
 @jit(f8(F1, f8))
+def max_update(blk, x):
+    """Advance one MAX block by one input; return the new value (NaN while warming up)."""
+    return _max_step(blk, x)
+
+
+@jit(f8(F1, f8))
 def max_update_checked(blk, x):
     if not math.isfinite(x):
         raise ValueError("input is not finite")
-    return max_update(blk, x)
+    return _max_step(blk, x)
 
 
 @jit(f8(F1, f8), nrt=True)
 def max_peek(blk, x):
-    return max_update(blk.copy(), x)
+    return _max_step(blk.copy(), x)
 
 
 @jit(void(F2, I1, F1, F2))
@@ -63,32 +70,28 @@ def max_update_rows(state, rows, x, out):
     """Advance ``state[rows[i]]`` by ``x[i]`` for every i; write values to ``out[i, 0]``."""
     check_rows(state.shape[0], rows, x.shape[0], out.shape[0])
     for i in range(rows.shape[0]):
-        out[i, 0] = max_update(state[rows[i]], x[i])
+        out[i, 0] = _max_step(state[rows[i]], x[i])
 
 
-@jit(i8(F1, F1, F1))
+@jit(i8(F1, F1, F1), nrt=True)  # allocates its scratch buffers
 def max_batch(blk, x, out):
     """Run a whole series through ``blk``; return the first non-finite index or -1.
 
-    The count lives in a local; the deque stays in the block (it is the
-    state), so the values are exactly those of streaming.
+    :func:`~ringta.kernels._deque.window_run` pushes the inputs exactly as
+    :func:`max_update` does (same comparisons, same final block) but runs
+    whole blocks of ``period`` inputs as two branch-free passes.
     """
     cap = int(blk[MAX_PERIOD_F])
-    lb = blk[H_LOOKBACK]
     n = blk[H_COUNT]
-    v = blk[MAX_OUT]
-    bad = -1
-    for i in range(x.shape[0]):
-        xi = x[i]
-        if not math.isfinite(xi):
-            bad = i
-            break
-        ext = deque_push(blk, MAX_DEQUE, cap, n, xi, IS_MAX)
-        n += 1.0
-        v = ext if n > lb else np.nan
-        out[i] = v
-    blk[H_COUNT] = n
-    blk[MAX_OUT] = v
+    bad = first_nonfinite(x, x.shape[0])
+    end = x.shape[0] if bad < 0 else bad
+    if end > 0:
+        window_run(blk, MAX_DEQUE, cap, n, x, 0, end, IS_MAX, out, 0, np.empty(scratch_width(cap)))
+        warm = int(blk[H_LOOKBACK] - n)  # inputs before the first valid value
+        for i in range(min(end, warm)):
+            out[i] = np.nan
+        blk[H_COUNT] = n + end
+        blk[MAX_OUT] = out[end - 1]
     return bad
 
 

@@ -8,9 +8,10 @@ Definition
     ``fastd = SMA(fastk, fastd_period)`` (TA-Lib's default ``matype=0``).
 Seed and warm-up
     Both outputs start at index ``fastk_period + fastd_period - 2`` (TA-Lib's
-    lookback); NaN before. ``HH`` and ``LL`` come from two monotonic deques
-    in the block (amortised O(1) per bar); the SMA is ringta's SMA kernel
-    kept as a sub-block (re-anchored sums).
+    lookback); NaN before. ``HH`` and ``LL`` come from two van Herk /
+    Gil-Werman window extremes in the block (see
+    :mod:`ringta.kernels._deque`: amortised O(1) per bar, branch-free); the
+    SMA is ringta's SMA kernel kept as a sub-block (re-anchored sums).
 Inputs
     high, low, close.
 Outputs
@@ -27,12 +28,12 @@ from typing import NamedTuple
 import numba as nb
 import numpy as np
 
-from ._deque import deque_push, deque_width
+from ._deque import chunk_len, deque_push, deque_width, first_nonfinite, scratch_width, window_run2
 from ._jit import F1, F2, I1, f8, i8, jit, void
 from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows
 from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
 from .sma import make_block as _sma_block
-from .sma import sma_update
+from .sma import sma_batch, sma_update
 
 T2 = nb.types.UniTuple(nb.float64, 2)
 
@@ -61,17 +62,16 @@ class StochfResult(NamedTuple):
     fastd: float
 
 
-@jit(f8(f8, f8, f8))
+@jit(f8(f8, f8, f8), inline=True)
 def _fastk(highest, lowest, close):
     diff = highest - lowest
-    if diff == 0.0:
-        return 0.0
-    return ((close - lowest) / diff) * 100.0
+    v = ((close - lowest) / diff) * 100.0  # inf or NaN for a flat window (no exception: error_model="numpy")
+    return 0.0 if diff == 0.0 else v  # a select, not a branch: the batch loop vectorises
 
 
-@jit(T2(F1, f8, f8, f8))
-def stochf_update(blk, high, low, close):
-    """Advance one STOCHF block by one bar; return ``(fastk, fastd)`` (NaN while warming up)."""
+@jit(T2(F1, f8, f8, f8), inline=True)
+def _stochf_step(blk, high, low, close):
+    """The body of :func:`stochf_update`, inlined into its compiled callers (no call per row)."""
     n = blk[H_COUNT]
     cap = int(blk[STOCHF_KP])
     hh = deque_push(blk, STOCHF_HIGHS, cap, n, high, True)
@@ -87,15 +87,21 @@ def stochf_update(blk, high, low, close):
 
 
 @jit(T2(F1, f8, f8, f8))
+def stochf_update(blk, high, low, close):
+    """Advance one STOCHF block by one bar; return ``(fastk, fastd)`` (NaN while warming up)."""
+    return _stochf_step(blk, high, low, close)
+
+
+@jit(T2(F1, f8, f8, f8))
 def stochf_update_checked(blk, high, low, close):
     if not (math.isfinite(high) and math.isfinite(low) and math.isfinite(close)):
         raise ValueError("input is not finite")
-    return stochf_update(blk, high, low, close)
+    return _stochf_step(blk, high, low, close)
 
 
 @jit(T2(F1, f8, f8, f8), nrt=True)
 def stochf_peek(blk, high, low, close):
-    return stochf_update(blk.copy(), high, low, close)
+    return _stochf_step(blk.copy(), high, low, close)
 
 
 @jit(void(F2, I1, F1, F1, F1, F2))
@@ -103,28 +109,68 @@ def stochf_update_rows(state, rows, high, low, close, out):
     """Advance ``state[rows[i]]`` by bar ``i``; write fastk, fastd to ``out[i, 0:2]``."""
     check_rows(state.shape[0], rows, min(high.shape[0], low.shape[0], close.shape[0]), out.shape[0])
     for i in range(rows.shape[0]):
-        k, d = stochf_update(state[rows[i]], high[i], low[i], close[i])
+        k, d = _stochf_step(state[rows[i]], high[i], low[i], close[i])
         out[i, 0] = k
         out[i, 1] = d
 
 
-@jit(i8(F1, F1, F1, F1, F1, F1))
+@jit(i8(F1, F1, F1, F1, F1, F1), nrt=True)  # allocates its scratch buffers
 def stochf_batch(blk, high, low, close, out_k, out_d):
     """Run whole series through ``blk``; return the first non-finite index or -1.
 
-    The deques and the SMA sub-block are the state; the same update runs
-    for every bar, so the values are exactly those of streaming.
+    Chunk by chunk, :func:`~ringta.kernels._deque.window_run2` pushes the
+    highs and the lows exactly as :func:`stochf_update` does (same final
+    block) and stages the extremes in buffers; fast %K goes to ``out_k``,
+    then the SMA sub-block's own batch driver (equal to its streaming
+    update, bit for bit) turns it into fast %D.
     """
-    for i in range(close.shape[0]):
-        h = high[i]
-        lo = low[i]
-        c = close[i]
-        if not (math.isfinite(h) and math.isfinite(lo) and math.isfinite(c)):
-            return i
-        k, d = stochf_update(blk, h, lo, c)
-        out_k[i] = k
-        out_d[i] = d
-    return -1
+    cap = int(blk[STOCHF_KP])
+    lows = STOCHF_HIGHS + 2 + 2 * cap
+    n = blk[H_COUNT]
+    m = close.shape[0]
+    end = m
+    for a in (high, low, close):
+        b = first_nonfinite(a, end)
+        if b >= 0:
+            end = b
+    if end == 0:
+        return -1 if m == 0 else 0
+    q = int(n)
+    first = min(end, max(0, cap - 1 - q))  # the first bar with a full window feeds the SMA
+    step = chunk_len(cap)
+    hh = np.empty(min(step, end))
+    ll = np.empty(min(step, end))
+    tmp = np.empty(scratch_width(cap))
+    i = 0
+    while i < end:
+        stop = min(end, i + step - (q + i) % cap)  # chunks end on block boundaries
+        window_run2(blk, STOCHF_HIGHS, lows, cap, n + i, high, low, i, stop, hh, ll, 0, tmp)
+        # Zero-based slices: indexes the compiler knows are not negative (no wraparound code).
+        s = min(max(first, i), stop)
+        hb = hh[s - i : stop - i]
+        lb_ = ll[s - i : stop - i]
+        cb = close[s:stop]
+        kb = out_k[s:stop]
+        for k in range(stop - s):
+            kb[k] = _fastk(hb[k], lb_[k], cb[k])
+        i = stop
+    sub = blk[int(blk[STOCHF_SMA]) : int(blk[STOCHF_END])]
+    if first < end:
+        if first_nonfinite(out_k[first:end], end - first) < 0:
+            sma_batch(sub, out_k[first:end], out_d[first:end])
+        else:  # an overflowing %K: the SMA's batch driver would refuse it, its update does not
+            for i in range(first, end):
+                out_d[i] = sma_update(sub, out_k[i])
+    # Before the first valid value the outputs are the block's (NaN), as in streaming.
+    warm = min(end, max(0, int(blk[H_LOOKBACK]) - q))
+    for i in range(warm):
+        out_k[i] = blk[STOCHF_OUT]
+        out_d[i] = blk[STOCHF_OUT + 1]
+    if warm < end:
+        blk[STOCHF_OUT] = out_k[end - 1]
+        blk[STOCHF_OUT + 1] = out_d[end - 1]
+    blk[H_COUNT] = n + end
+    return end if end < m else -1
 
 
 def stochf_lookback(fastk_period: int = 5, fastd_period: int = 3) -> int:

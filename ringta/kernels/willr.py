@@ -7,8 +7,9 @@ Definition
     ``highest == lowest`` (a flat window), as in TA-Lib.
 Seed and warm-up
     First value at index ``period - 1`` (TA-Lib's lookback); NaN before.
-    Two monotonic deques in the block (see :mod:`ringta.kernels._deque`) give
-    the window's highest high and lowest low in amortised O(1) per bar.
+    Two van Herk / Gil-Werman window extremes in the block (see
+    :mod:`ringta.kernels._deque`) give the window's highest high and lowest
+    low in amortised O(1) per bar, branch-free, whatever the data.
 Inputs
     high, low, close.
 Outputs
@@ -23,7 +24,7 @@ import math
 
 import numpy as np
 
-from ._deque import deque_push, deque_width
+from ._deque import chunk_len, deque_push, deque_width, first_nonfinite, scratch_width, window_run2
 from ._jit import F1, F2, I1, f8, i8, jit, void
 from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows
 from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
@@ -35,17 +36,16 @@ WILLR_HIGHS = H_SIZE + 2  # deque of the window's highs (maximum); the lows' deq
 PARAMS = (Param("period", int, 14, 2, MAX_PERIOD, doc="window length"),)
 
 
-@jit(f8(f8, f8, f8))
+@jit(f8(f8, f8, f8), inline=True)
 def _willr_value(highest, lowest, close):
     diff = (highest - lowest) / -100.0
-    if diff == 0.0:
-        return 0.0
-    return (highest - close) / diff
+    v = (highest - close) / diff  # inf or NaN for a flat window (no exception: error_model="numpy")
+    return 0.0 if diff == 0.0 else v  # a select, not a branch: the batch loop vectorises
 
 
-@jit(f8(F1, f8, f8, f8))
-def willr_update(blk, high, low, close):
-    """Advance one WILLR block by one bar; return the new value (NaN while warming up)."""
+@jit(f8(F1, f8, f8, f8), inline=True)
+def _willr_step(blk, high, low, close):
+    """The body of :func:`willr_update`, inlined into its compiled callers (no call per row)."""
     n = blk[H_COUNT]
     cap = int(blk[WILLR_PERIOD])
     hh = deque_push(blk, WILLR_HIGHS, cap, n, high, True)
@@ -58,15 +58,21 @@ def willr_update(blk, high, low, close):
 
 
 @jit(f8(F1, f8, f8, f8))
+def willr_update(blk, high, low, close):
+    """Advance one WILLR block by one bar; return the new value (NaN while warming up)."""
+    return _willr_step(blk, high, low, close)
+
+
+@jit(f8(F1, f8, f8, f8))
 def willr_update_checked(blk, high, low, close):
     if not (math.isfinite(high) and math.isfinite(low) and math.isfinite(close)):
         raise ValueError("input is not finite")
-    return willr_update(blk, high, low, close)
+    return _willr_step(blk, high, low, close)
 
 
 @jit(f8(F1, f8, f8, f8), nrt=True)
 def willr_peek(blk, high, low, close):
-    return willr_update(blk.copy(), high, low, close)
+    return _willr_step(blk.copy(), high, low, close)
 
 
 @jit(void(F2, I1, F1, F1, F1, F2))
@@ -74,37 +80,54 @@ def willr_update_rows(state, rows, high, low, close, out):
     """Advance ``state[rows[i]]`` by ``(high[i], low[i], close[i])``; write values to ``out[i, 0]``."""
     check_rows(state.shape[0], rows, min(high.shape[0], low.shape[0], close.shape[0]), out.shape[0])
     for i in range(rows.shape[0]):
-        out[i, 0] = willr_update(state[rows[i]], high[i], low[i], close[i])
+        out[i, 0] = _willr_step(state[rows[i]], high[i], low[i], close[i])
 
 
-@jit(i8(F1, F1, F1, F1, F1))
+@jit(i8(F1, F1, F1, F1, F1), nrt=True)  # allocates its scratch buffers
 def willr_batch(blk, high, low, close, out):
     """Run whole series through ``blk``; return the first non-finite index or -1.
 
-    The count lives in a local; the deques stay in the block (they are the
-    state), so the values are exactly those of streaming.
+    Chunk by chunk, :func:`~ringta.kernels._deque.window_run2` pushes the
+    highs and the lows exactly as :func:`willr_update` does (same final
+    block) and stages the extremes in buffers; the values follow from them.
     """
     cap = int(blk[WILLR_PERIOD])
     lows = WILLR_HIGHS + 2 + 2 * cap
     lb = blk[H_LOOKBACK]
     n = blk[H_COUNT]
     v = blk[WILLR_OUT]
-    bad = -1
-    for i in range(close.shape[0]):
-        h = high[i]
-        lo = low[i]
-        c = close[i]
-        if not (math.isfinite(h) and math.isfinite(lo) and math.isfinite(c)):
-            bad = i
-            break
-        hh = deque_push(blk, WILLR_HIGHS, cap, n, h, True)
-        ll = deque_push(blk, lows, cap, n, lo, False)
-        n += 1.0
-        v = _willr_value(hh, ll, c) if n > lb else np.nan
-        out[i] = v
-    blk[H_COUNT] = n
+    m = close.shape[0]
+    end = m
+    for a in (high, low, close):
+        b = first_nonfinite(a, end)
+        if b >= 0:
+            end = b
+    step = chunk_len(cap)
+    hh = np.empty(min(step, end))
+    ll = np.empty(min(step, end))
+    tmp = np.empty(scratch_width(cap))
+    q = int(n)
+    warm = min(end, max(0, int(lb) - q))  # bars before the first valid value
+    i = 0
+    while i < end:
+        stop = min(end, i + step - (q + i) % cap)  # chunks end on block boundaries
+        window_run2(blk, WILLR_HIGHS, lows, cap, n + i, high, low, i, stop, hh, ll, 0, tmp)
+        # Zero-based slices: indexes the compiler knows are not negative (no wraparound code).
+        s = min(max(warm, i), stop)
+        for k in range(i, s):
+            out[k] = np.nan
+        hb = hh[s - i : stop - i]
+        lb_ = ll[s - i : stop - i]
+        cb = close[s:stop]
+        ob = out[s:stop]
+        for k in range(stop - s):
+            ob[k] = _willr_value(hb[k], lb_[k], cb[k])
+        i = stop
+    if end > 0:
+        v = out[end - 1]
+    blk[H_COUNT] = n + end
     blk[WILLR_OUT] = v
-    return bad
+    return end if end < m else -1
 
 
 def willr_lookback(period: int = 14) -> int:
