@@ -55,7 +55,7 @@ TABLES = {
     "cross": Table("Streaming: six indicators for many symbols", None, "symbols",
                    "One timestamp for every symbol; time per symbol (all six indicators)."),
     "window": Table("Window extremes by period", None, "period",
-                    "MAX and Donchian channels over 1,000,000 bars: amortised O(1) deques, flat in the period."),
+                    "MAX and Donchian channels over 1,000,000 bars: amortised O(1) block prefix/suffix maxima, flat in the period."),
     "on_bar": Table("Coordinator: one symbol", "config", None,
                     "`SessionCoordinator.on_bar` per one-minute bar, example config (8 indicators on 1m and 5m)."),
     "on_bars": Table("Coordinator: many symbols", None, "symbols",

@@ -1,6 +1,7 @@
 """Window extremes: ns per bar as the window grows from 10 to 10,000 bars.
 
-MAX and Donchian channels keep monotonic deques in their blocks, so an update
+MAX and Donchian channels keep block prefix and suffix maxima (van Herk /
+Gil-Werman) in their state, so an update
 costs amortised O(1) whatever the period; the table shows the cost staying
 flat from period 10 to 10,000, beside TA-Lib's MAX (which rescans its window
 when the extreme leaves it) on the same random walk.

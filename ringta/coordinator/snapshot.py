@@ -22,7 +22,10 @@ from pathlib import Path
 import numpy as np
 
 FORMAT = "ringta-session"
-VERSION = 1
+# 2: window extremes (MAX, MIN, WILLR, AROON, STOCHF, Donchian...) keep block
+# prefix/suffix maxima instead of a deque; the widths are unchanged, so a
+# version-1 block would restore without error and give wrong values.
+VERSION = 2
 TABLES = ("arena", "program", "siv", "symtab", "bars")
 
 
@@ -118,6 +121,9 @@ def _read(data: bytes, where: str) -> tuple[dict, dict]:
     if not isinstance(v, int) or v > VERSION:
         raise SnapshotError(f"{where}: snapshot format version {v!r} is newer than this ringta reads ({VERSION}); "
                             f"upgrade ringta")
+    if v < VERSION:
+        raise SnapshotError(f"{where}: snapshot format version {v} was written by an older ringta whose indicator "
+                            f"state this one ({VERSION}) cannot read; warm up again from history")
     missing = [t for t in TABLES if t not in arrays]
     if missing:
         raise SnapshotError(f"{where}: damaged snapshot, missing tables {missing}")

@@ -33,15 +33,19 @@ use to place a second structure.
 Every data-dependent choice is a select (``vmaxsd``), never a branch: the
 per-input cost does not depend on the series (a falling series costs what a
 random walk costs) and there is no branch to mispredict. The monotonic deque this
-replaces popped a data-dependent number of entries per input; on a random
-walk that mispredicted a branch at almost every input (each costing 10-25 ns
-on a shared core) and carried its head and size through the float block from
-one input to the next.
+replaces popped a data-dependent number of entries per input: on a random
+walk its loop exit and comparisons mispredicted about once per input and
+structure (each misprediction costing 10-25 ns on a shared core), and its
+head and size made a round trip through the float block (store, reload,
+float-int conversions) on the dependency chain from one input to the next.
 
-Streaming (:func:`deque_push`) and batch (:func:`window_run`) perform the
-same comparisons on the same values and leave the same block, bit for bit:
-the batch runner only moves the suffix extremes through a scratch buffer
-while it runs whole blocks, reading the inputs from the array.
+Streaming (:func:`deque_push`, :func:`deque_push_arg`) and batch
+(:func:`window_run`, :func:`window_run2`, :func:`window_run_arg`) perform
+the same comparisons on the same values and leave the same block, bit for
+bit: the batch runners finish a partial block input by input, as streaming
+does, and run whole blocks with the inputs read from the array and the
+suffix extremes kept in a scratch buffer, copied back into the block at the
+end of the call.
 """
 
 from __future__ import annotations
@@ -108,9 +112,9 @@ def _suffix_pass_arg(blk, v, cap, first):
 
 
 # The pushes are inlined into their callers (Numba IR): a compiled call that
-# passes ``blk`` costs a call and an atomic reference-count increment and
-# decrement, several times the push itself. They are straight-line code with
-# selects except for the suffix pass once per ``cap`` inputs.
+# passes ``blk`` (its fields one by one) costs more than the push itself. They
+# are straight-line code with selects except for the suffix pass once per
+# ``cap`` inputs.
 
 
 @jit(f8(F1, i8, i8, f8, f8, b1), inline=True)
@@ -446,15 +450,16 @@ def window_run_arg(blk, base, cap, n0, x, lo, hi, is_max, ext, eo, tmp):
     blk[base + 2] = j
 
 
-@jit(i8(F1, i8))
-def first_nonfinite(x, end):
-    """Index of the first non-finite value of ``x[:end]``, or -1 (one vectorised pass when all are finite)."""
+@jit(i8(F1, i8, i8))
+def first_nonfinite(x, lo, hi):
+    """Index of the first non-finite value of ``x[lo:hi]``, or -1 (one vectorised pass when all are finite)."""
+    xs = x[lo:hi]
     ok = True
-    for i in range(end):
-        ok &= (x[i] - x[i]) == 0.0
+    for i in range(xs.shape[0]):
+        ok &= (xs[i] - xs[i]) == 0.0  # 0 for a finite value, NaN otherwise
     if ok:
         return -1
-    for i in range(end):
-        if not math.isfinite(x[i]):
-            return i
+    for i in range(xs.shape[0]):
+        if not math.isfinite(xs[i]):
+            return lo + i
     return -1

@@ -37,7 +37,7 @@ T2 = nb.types.UniTuple(nb.float64, 2)
 AROON_PERIOD = H_SIZE
 AROON_FACTOR = H_SIZE + 1  # 100 / period
 AROON_OUT = H_SIZE + 2  # aroondown, aroonup
-AROON_HIGHS = H_SIZE + 4  # deque of highs over period + 1 bars; the lows' deque follows it
+AROON_HIGHS = H_SIZE + 4  # window maximum of the highs over period + 1 bars; the lows' minimum follows it
 
 PARAMS = (Param("period", int, 14, 2, MAX_PERIOD, doc="window length (the window holds period + 1 bars)"),)
 
@@ -119,7 +119,7 @@ def aroon_batch(blk, high, low, out_down, out_up):
     m = high.shape[0]
     end = m
     for a in (high, low):
-        b = first_nonfinite(a, end)
+        b = first_nonfinite(a, 0, end)
         if b >= 0:
             end = b
     step = chunk_len(cap)

@@ -31,7 +31,7 @@ from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
 AROONOSC_PERIOD = H_SIZE
 AROONOSC_FACTOR = H_SIZE + 1  # 100 / period
 AROONOSC_OUT = H_SIZE + 2
-AROONOSC_HIGHS = H_SIZE + 3  # deque of highs over period + 1 bars; the lows' deque follows it
+AROONOSC_HIGHS = H_SIZE + 3  # window maximum of the highs over period + 1 bars; the lows' minimum follows it
 
 PARAMS = (Param("period", int, 14, 2, MAX_PERIOD, doc="window length (the window holds period + 1 bars)"),)
 
@@ -95,7 +95,7 @@ def aroonosc_batch(blk, high, low, out):
     m = high.shape[0]
     end = m
     for a in (high, low):
-        b = first_nonfinite(a, end)
+        b = first_nonfinite(a, 0, end)
         if b >= 0:
             end = b
     step = chunk_len(cap)

@@ -36,7 +36,7 @@ from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
 
 DONCHIAN_PERIOD = H_SIZE
 DONCHIAN_OUT = H_SIZE + 1  # upper, middle, lower
-DONCHIAN_HIGHS = H_SIZE + 4  # deque of the window's highs (maximum); the lows' deque follows it
+DONCHIAN_HIGHS = H_SIZE + 4  # window maximum of the highs (see _deque); the lows' minimum follows it
 
 PARAMS = (Param("period", int, 20, 2, MAX_PERIOD, doc="window length"),)
 
@@ -116,36 +116,38 @@ def donchian_batch(blk, high, low, out_upper, out_middle, out_lower):
     n = blk[H_COUNT]
     m = high.shape[0]
     end = m
-    for a in (high, low):
-        b = first_nonfinite(a, end)
-        if b >= 0:
-            end = b
-    if end > 0:
-        q = int(n)
-        step = chunk_len(cap)
-        tmp = np.empty(scratch_width(cap))
-        i = 0
-        while i < end:
-            stop = min(end, i + step - (q + i) % cap)  # chunks end on block boundaries
-            window_run2(blk, DONCHIAN_HIGHS, lows, cap, n + i, high, low, i, stop, out_upper, out_lower, i, tmp)
-            ub = out_upper[i:stop]  # zero-based slices: no wraparound code, the loop vectorises
-            lb = out_lower[i:stop]
-            mb = out_middle[i:stop]
-            for k in range(stop - i):
-                mb[k] = (ub[k] + lb[k]) / 2.0
-            i = stop
-        # Before the first valid value the outputs are the block's (NaN), as in streaming.
-        warm = min(end, max(0, int(blk[H_LOOKBACK]) - q))
-        for k in range(warm):
-            out_upper[k] = blk[DONCHIAN_OUT]
-            out_middle[k] = blk[DONCHIAN_OUT + 1]
-            out_lower[k] = blk[DONCHIAN_OUT + 2]
-        if warm < end:
-            blk[DONCHIAN_OUT] = out_upper[end - 1]
-            blk[DONCHIAN_OUT + 1] = out_middle[end - 1]
-            blk[DONCHIAN_OUT + 2] = out_lower[end - 1]
-        blk[H_COUNT] = n + end
-    return end if end < m else -1
+    bad = -1
+    q = int(n)
+    step = chunk_len(cap)
+    tmp = np.empty(scratch_width(cap))
+    i = 0
+    while i < end:
+        stop = min(end, i + step - (q + i) % cap)  # chunks end on block boundaries
+        for a in (high, low):  # checked chunk by chunk, while in cache
+            b = first_nonfinite(a, i, stop)
+            if b >= 0:
+                stop = end = bad = b
+        if stop == i:
+            break
+        window_run2(blk, DONCHIAN_HIGHS, lows, cap, n + i, high, low, i, stop, out_upper, out_lower, i, tmp)
+        ub = out_upper[i:stop]  # zero-based slices: no wraparound code, the loop vectorises
+        lb = out_lower[i:stop]
+        mb = out_middle[i:stop]
+        for k in range(stop - i):
+            mb[k] = (ub[k] + lb[k]) / 2.0
+        i = stop
+    # Before the first valid value the outputs are the block's (NaN), as in streaming.
+    warm = min(end, max(0, int(blk[H_LOOKBACK]) - q))
+    for k in range(warm):
+        out_upper[k] = blk[DONCHIAN_OUT]
+        out_middle[k] = blk[DONCHIAN_OUT + 1]
+        out_lower[k] = blk[DONCHIAN_OUT + 2]
+    if warm < end:
+        blk[DONCHIAN_OUT] = out_upper[end - 1]
+        blk[DONCHIAN_OUT + 1] = out_middle[end - 1]
+        blk[DONCHIAN_OUT + 2] = out_lower[end - 1]
+    blk[H_COUNT] = n + end
+    return bad
 
 
 def donchian_lookback(period: int = 20) -> int:

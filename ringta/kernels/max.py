@@ -83,7 +83,7 @@ def max_batch(blk, x, out):
     """
     cap = int(blk[MAX_PERIOD_F])
     n = blk[H_COUNT]
-    bad = first_nonfinite(x, x.shape[0])
+    bad = first_nonfinite(x, 0, x.shape[0])
     end = x.shape[0] if bad < 0 else bad
     if end > 0:
         window_run(blk, MAX_DEQUE, cap, n, x, 0, end, IS_MAX, out, 0, np.empty(scratch_width(cap)))

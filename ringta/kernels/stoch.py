@@ -17,8 +17,8 @@ Seed and warm-up
     Both outputs start at index
     ``(fastk_period - 1) + (slowk_period - 1) + (slowd_period - 1)``
     (TA-Lib's lookback); NaN before, for ``slowk`` too, as TA-Lib emits both
-    outputs only from there. ``HH`` and ``LL`` come from two monotonic
-    deques in the block (amortised O(1) per bar), as in STOCHF; each SMA is
+    outputs only from there. ``HH`` and ``LL`` come from two window
+    extremes in the block (amortised O(1) per bar), as in STOCHF; each SMA is
     ringta's SMA kernel kept as a sub-block (re-anchored sums).
 Inputs
     high, low, close.

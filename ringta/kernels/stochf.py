@@ -41,7 +41,7 @@ STOCHF_KP = H_SIZE  # fastk_period
 STOCHF_OUT = H_SIZE + 1  # fastk, fastd
 STOCHF_SMA = H_SIZE + 3  # offset of the SMA sub-block
 STOCHF_END = H_SIZE + 4  # end of the SMA sub-block
-STOCHF_HIGHS = H_SIZE + 5  # deque of highs; the lows' deque follows it, then the SMA sub-block
+STOCHF_HIGHS = H_SIZE + 5  # window maximum of the highs; the lows' minimum follows it, then the SMA sub-block
 
 PARAMS = (
     Param("fastk_period", int, 5, 1, MAX_PERIOD, doc="window of the highest high and lowest low"),
@@ -129,21 +129,22 @@ def stochf_batch(blk, high, low, close, out_k, out_d):
     n = blk[H_COUNT]
     m = close.shape[0]
     end = m
-    for a in (high, low, close):
-        b = first_nonfinite(a, end)
-        if b >= 0:
-            end = b
-    if end == 0:
-        return -1 if m == 0 else 0
+    bad = -1
     q = int(n)
-    first = min(end, max(0, cap - 1 - q))  # the first bar with a full window feeds the SMA
+    first = min(m, max(0, cap - 1 - q))  # the first bar with a full window feeds the SMA
     step = chunk_len(cap)
-    hh = np.empty(min(step, end))
-    ll = np.empty(min(step, end))
+    hh = np.empty(min(step, m))
+    ll = np.empty(min(step, m))
     tmp = np.empty(scratch_width(cap))
     i = 0
     while i < end:
         stop = min(end, i + step - (q + i) % cap)  # chunks end on block boundaries
+        for a in (high, low, close):  # checked chunk by chunk, while in cache
+            b = first_nonfinite(a, i, stop)
+            if b >= 0:
+                stop = end = bad = b
+        if stop == i:
+            break
         window_run2(blk, STOCHF_HIGHS, lows, cap, n + i, high, low, i, stop, hh, ll, 0, tmp)
         # Zero-based slices: indexes the compiler knows are not negative (no wraparound code).
         s = min(max(first, i), stop)
@@ -155,8 +156,11 @@ def stochf_batch(blk, high, low, close, out_k, out_d):
             kb[k] = _fastk(hb[k], lb_[k], cb[k])
         i = stop
     sub = blk[int(blk[STOCHF_SMA]) : int(blk[STOCHF_END])]
+    if end == 0:
+        return bad
+    first = min(first, end)
     if first < end:
-        if first_nonfinite(out_k[first:end], end - first) < 0:
+        if first_nonfinite(out_k, first, end) < 0:
             sma_batch(sub, out_k[first:end], out_d[first:end])
         else:  # an overflowing %K: the SMA's batch driver would refuse it, its update does not
             for i in range(first, end):
@@ -170,7 +174,7 @@ def stochf_batch(blk, high, low, close, out_k, out_d):
         blk[STOCHF_OUT] = out_k[end - 1]
         blk[STOCHF_OUT + 1] = out_d[end - 1]
     blk[H_COUNT] = n + end
-    return end if end < m else -1
+    return bad
 
 
 def stochf_lookback(fastk_period: int = 5, fastd_period: int = 3) -> int:

@@ -13,8 +13,8 @@ Seed and warm-up
     (TA-Lib's lookback: RSI's plus STOCHF's); NaN before. The RSI state lives
     in a sub-block with the layout of :mod:`ringta.kernels.rsi` (Wilder
     averages seeded with the simple means of the first ``period`` changes);
-    ``HH``/``LL`` come from two monotonic deques over the RSI values
-    (amortised O(1)) and ``fastd`` from a ringta SMA sub-block (re-anchored
+    ``HH``/``LL`` come from two window extremes over the RSI values
+    (block prefix/suffix maxima, amortised O(1)) and ``fastd`` from a ringta SMA sub-block (re-anchored
     sums), as in :mod:`ringta.kernels.stochf`.
 Numerics
     The stochastic of the RSI is ill-conditioned: when the RSI barely moves

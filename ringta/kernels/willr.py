@@ -31,7 +31,7 @@ from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
 
 WILLR_PERIOD = H_SIZE
 WILLR_OUT = H_SIZE + 1
-WILLR_HIGHS = H_SIZE + 2  # deque of the window's highs (maximum); the lows' deque follows it
+WILLR_HIGHS = H_SIZE + 2  # window maximum of the highs (see _deque); the lows' minimum follows it
 
 PARAMS = (Param("period", int, 14, 2, MAX_PERIOD, doc="window length"),)
 
@@ -98,19 +98,22 @@ def willr_batch(blk, high, low, close, out):
     v = blk[WILLR_OUT]
     m = close.shape[0]
     end = m
-    for a in (high, low, close):
-        b = first_nonfinite(a, end)
-        if b >= 0:
-            end = b
+    bad = -1
     step = chunk_len(cap)
-    hh = np.empty(min(step, end))
-    ll = np.empty(min(step, end))
+    hh = np.empty(min(step, m))
+    ll = np.empty(min(step, m))
     tmp = np.empty(scratch_width(cap))
     q = int(n)
-    warm = min(end, max(0, int(lb) - q))  # bars before the first valid value
+    warm = min(m, max(0, int(lb) - q))  # bars before the first valid value
     i = 0
     while i < end:
         stop = min(end, i + step - (q + i) % cap)  # chunks end on block boundaries
+        for a in (high, low, close):  # checked chunk by chunk, while in cache
+            b = first_nonfinite(a, i, stop)
+            if b >= 0:
+                stop = end = bad = b
+        if stop == i:
+            break
         window_run2(blk, WILLR_HIGHS, lows, cap, n + i, high, low, i, stop, hh, ll, 0, tmp)
         # Zero-based slices: indexes the compiler knows are not negative (no wraparound code).
         s = min(max(warm, i), stop)
@@ -127,7 +130,7 @@ def willr_batch(blk, high, low, close, out):
         v = out[end - 1]
     blk[H_COUNT] = n + end
     blk[WILLR_OUT] = v
-    return end if end < m else -1
+    return bad
 
 
 def willr_lookback(period: int = 14) -> int:
