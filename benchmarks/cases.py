@@ -176,7 +176,8 @@ class Parity:
     seed has decayed away. ``outputs``: indices of ringta's outputs the peer
     gives, in the peer's order (None: all). ``adjust(values, bars)`` maps the
     peer's outputs onto ringta's convention (e.g. a constant OBV offset).
-    Tolerance: ``rtol * |ringta| + atol_scale * max|close|`` (0/0: bit-for-bit).
+    Tolerance: ``rtol * |ringta| + atol_scale * scale(bars)`` (0/0: bit-for-bit),
+    ``scale`` by default the largest absolute close.
     """
 
     start: int = 0
@@ -184,6 +185,10 @@ class Parity:
     atol_scale: float = 1e-12
     outputs: tuple[int, ...] | None = None
     adjust: Callable[[tuple, Bars], tuple] | None = None
+    scale: Callable[[Bars], float] | None = None
+
+    def atol(self, b: Bars) -> float:
+        return self.atol_scale * (self.scale(b) if self.scale else float(np.max(np.abs(b.close))))
 
 
 EXACT = Parity(rtol=0.0, atol_scale=0.0)
@@ -456,6 +461,11 @@ _EMA_FIRST = "seeded with the first input, where TA-Lib seeds with the mean of t
 _WILDER_FIRST = "Wilder averages seeded from the first change, where TA-Lib seeds with the mean of the first period changes"
 
 
+# A difference of two averages of a cumulative volume sum crosses zero: its error
+# is relative to the volume summed so far, not to the value (tests/test_talib.py).
+_VOLUME_SUMS = Parity(scale=lambda b: float(np.sum(b.volume)))
+
+
 def talib_keltner() -> tuple[Impl, ...]:
     """TA-Lib has no Keltner Channels: its EMA and ATR composed, batch (two C passes + numpy) and stream."""
     note = "no TA-Lib Keltner: EMA(close, period) +/- multiplier * ATR(atr_period) composed from TA-Lib's parts"
@@ -522,6 +532,33 @@ def talib_donchian() -> tuple[Impl, ...]:
              about="TA-Lib 0.8 `talib.stream` handle: opened on history, then an O(1) `update()` in C"),
     )
 
+
+def talib_rolling_vwap() -> tuple[Impl, ...]:
+    """TA-Lib has no VWAP: SUM(typical * volume, period) / SUM(volume, period), with numpy for the products."""
+    note = "no TA-Lib VWAP: SUM(typical price * volume) / SUM(volume) over the window, numpy for the products"
+
+    def batch(b, p, spec):
+        t = PEERS["talib"].mod
+        h, l, c, v, n = b.high, b.low, b.close, b.volume, p["period"]
+        return lambda: (t.SUM((h + l + c) / 3.0 * v, timeperiod=n) / t.SUM(v, timeperiod=n),)
+
+    def stream(b, p, spec):
+        st = importlib.import_module("talib.stream")
+        n = p["period"]
+        tp = (b.high + b.low + b.close) / 3.0
+        pv = st.SUM(tp * b.volume, timeperiod=n).update
+        vol = st.SUM(b.volume, timeperiod=n).update
+
+        def update(open, high, low, close, volume):
+            return pv((high + low + close) / 3.0 * volume) / vol(volume)
+
+        return Handle(update, spec.inputs, lambda ret: _floats(ret, 1))
+
+    return (
+        Impl("talib", "batch", batch, "talib", note, about="TA-Lib function API"),
+        Impl("talib.stream", "stream", stream, "talib", note,
+             about="TA-Lib 0.8 `talib.stream` handle: opened on history, then an O(1) `update()` in C"),
+    )
 
 
 # --------------------------------------------------------------------------
@@ -661,6 +698,7 @@ CASES: dict[str, Case] = {
         ),
         case(
             "rolling_vwap", {"period": 20, "price": "typical"},
+            talib_rolling_vwap(),
             ta_numba_bulk("volume.volume_weighted_average_price", lambda p: (p["period"],),
                           inputs=("high", "low", "close", "volume"),
                           note="typical price; O(n*period): both window sums recomputed for every bar; fastmath"),
@@ -804,6 +842,35 @@ CASES: dict[str, Case] = {
             # benchmark bars they differ from TA-Lib by up to 44 points. nautilus_trader and talipp
             # have no MFI.
         ),
+        # The rest of the catalogue against TA-Lib only (function API and 0.8 stream handle), with
+        # TA-Lib's default parameters where it has them.
+        case("wma", {"period": 30}, talib("WMA", timeperiod="period")),
+        case("dema", {"period": 30}, talib("DEMA", timeperiod="period")),
+        case("tema", {"period": 30}, talib("TEMA", timeperiod="period")),
+        case("trima", {"period": 30}, talib("TRIMA", timeperiod="period")),
+        case("trange", {}, talib("TRANGE")),
+        case("atr", {"period": 14}, talib("ATR", timeperiod="period")),
+        case("natr", {"period": 14}, talib("NATR", timeperiod="period")),
+        case("stddev", {"period": 20, "nbdev": 1.0}, talib("STDDEV", timeperiod="period", nbdev="nbdev")),
+        case("var", {"period": 20}, talib("VAR", timeperiod="period", nbdev=1.0)),
+        case("mom", {"period": 10}, talib("MOM", timeperiod="period")),
+        case("roc", {"period": 10}, talib("ROC", timeperiod="period")),
+        case("stochf", {"fastk_period": 5, "fastd_period": 3},
+             talib("STOCHF", fastk_period="fastk_period", fastd_period="fastd_period", fastd_matype=0)),
+        case("willr", {"period": 14}, talib("WILLR", timeperiod="period")),
+        case("apo", {"fast_period": 12, "slow_period": 26},
+             talib("APO", fastperiod="fast_period", slowperiod="slow_period", matype=0)),
+        case("ppo", {"fast_period": 12, "slow_period": 26},
+             talib("PPO", fastperiod="fast_period", slowperiod="slow_period", matype=0)),
+        case("cmo", {"period": 14}, talib("CMO", timeperiod="period")),
+        case("aroon", {"period": 14}, talib("AROON", timeperiod="period")),
+        case("aroonosc", {"period": 14}, talib("AROONOSC", timeperiod="period")),
+        case("ad", {}, talib("AD")),
+        case("adosc", {"fast_period": 3, "slow_period": 10},
+             tuple(replace(i, parity=_VOLUME_SUMS)
+                   for i in talib("ADOSC", fastperiod="fast_period", slowperiod="slow_period"))),
+        case("max", {"period": 30}, talib("MAX", timeperiod="period")),
+        case("min", {"period": 30}, talib("MIN", timeperiod="period")),
     )
 }
 

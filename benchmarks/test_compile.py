@@ -1,7 +1,7 @@
 """Start-up: ``import ringta`` plus the first update of every indicator, in a fresh interpreter.
 
-ringta compiles every kernel with an explicit signature when it is imported
-and caches the machine code on disk (``cache=True``). *Warm*: the on-disk
+ringta compiles each function for its explicit signature on first use and
+caches the machine code on disk (``cache=True``); importing it loads none. *Warm*: the on-disk
 cache was filled by an earlier run. *Cold*: an empty ``NUMBA_CACHE_DIR``, so
 everything is compiled (tens of seconds on a small machine; only run with
 benchmarks enabled). Each row is the wall time of one subprocess, start-up of

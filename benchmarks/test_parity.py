@@ -49,7 +49,7 @@ def test_agrees_with_ringta(case, impl):
     assert len(got) == len(want), f"{impl.label} gives {len(got)} outputs, expected {len(want)}"
 
     start = max(first, par.start)
-    atol = par.atol_scale * float(np.max(np.abs(b.close)))
+    atol = par.atol(b)
     for i, g, w in zip(picked, got, want):
         g, w = np.asarray(g, dtype=np.float64)[start:], w[start:]
         name = spec.outputs[i]

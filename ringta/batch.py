@@ -131,6 +131,20 @@ class RunSummary:
         return "\n".join(lines)
 
 
+def _arrow_array(pa, values: np.ndarray):
+    """A NumPy int64/float64 column as an Arrow array sharing its memory.
+
+    Built from the buffer because ``pa.array``/``pa.table`` import pandas on
+    first use (about 45 MB), which every batch worker would then carry.
+    """
+    if values.dtype == np.int64:
+        kind = pa.int64()
+    else:
+        kind, values = pa.float64(), values.astype(np.float64, copy=False)
+    values = np.ascontiguousarray(values)
+    return pa.Array.from_buffers(kind, values.shape[0], [None, pa.py_buffer(values)])
+
+
 class _Writer:
     """Appends row groups to one Parquet file per interval, created on first write."""
 
@@ -146,7 +160,7 @@ class _Writer:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        table = pa.table(columns)
+        table = pa.Table.from_arrays([_arrow_array(pa, v) for v in columns.values()], names=list(columns))
         w = self.writers.get(interval)
         if w is None:
             self.dir.mkdir(parents=True, exist_ok=True)
@@ -294,15 +308,16 @@ class _Progress:
             sys.stderr.write("\n")
 
 
-def _warm_cache() -> None:
-    """Compile (or load from the on-disk cache) every kernel once, before workers start."""
+def _warm_cache(config: SessionConfig) -> None:
+    """Compile (or load from the on-disk cache) what ``config`` runs, once, before workers start.
+
+    Functions compile on first use; without this, every worker would compile
+    the same kernels at once on an empty cache.
+    """
+    from .data.sources import MemorySource
     from .data.synthetic import generate_minute_bars
 
-    cfg = SessionConfig.from_dict({"session_data_config": {"indicators": {"session": [
-        {"name": n} for n in ("sma", "ema", "rsi", "macd", "bbands", "obv")]}}})
-    from .data.sources import MemorySource
-
-    run_symbol(cfg, MemorySource({"_": generate_minute_bars(days=1)}), "_", None)
+    run_symbol(config, MemorySource({"_": generate_minute_bars(days=1)}), "_", None)
 
 
 def run(config: SessionConfig | str, source, out: str | Path | None, symbols: Sequence[str] | None = None,
@@ -348,7 +363,7 @@ def run(config: SessionConfig | str, source, out: str | Path | None, symbols: Se
         import concurrent.futures as cf
         import multiprocessing as mp
 
-        _warm_cache()
+        _warm_cache(config)
         ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
         with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
             futs = {pool.submit(run_symbol, config, source, s, out, start, end, chunk): s for s in symbols}
@@ -371,7 +386,7 @@ def _run_dask(config, source, out, symbols, start, end, chunk, scheduler, progre
         from dask.distributed import Client, LocalCluster, as_completed
     except ImportError:
         raise RuntimeError("Dask runs need the dask extra: pip install 'ringta[dask]'") from None
-    _warm_cache()
+    _warm_cache(config)
     cluster = None
     if scheduler == "local":
         cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",

@@ -24,7 +24,15 @@ from ..kernels._jit import entry
 from ._core import on_bar_core
 
 # Straight to the compiled code: on_bar always passes the session's own tables.
-_on_bar_core = entry(on_bar_core)
+# Resolved by the first SessionCoordinator (loading it pulls in every kernel's
+# update), so that importing ringta does not pay for it.
+_on_bar_core = None
+
+
+def _resolve_core() -> None:
+    global _on_bar_core
+    if _on_bar_core is None:
+        _on_bar_core = entry(on_bar_core)
 from .bar import Bar, BarError, Bars, bar_error, to_ns
 from ._core import S_BASE
 from .bar import format_ts
@@ -88,6 +96,7 @@ class SessionCoordinator:
             config = SessionConfig.from_file(config)
         self.config = config
         self.data_source = data_source
+        _resolve_core()
         sdc = config.session_data_config
         self.session_data = SessionData(config.session, sdc.bar_buffer_size, config.streams)
         self.indicator_manager = IndicatorManager(self.session_data)

@@ -295,10 +295,8 @@ class ParquetSource:
         tcol = table.column("timestamp")
         if pa.types.is_timestamp(tcol.type):
             tcol = tcol.cast(pa.timestamp("ns", tz=tcol.type.tz)).cast(pa.int64())
-        # Arrow hands out read-only buffers; the compiled code writes nothing to
-        # its inputs but its signatures take writable arrays, so copy once here.
-        ts = np.array(tcol.to_numpy(), dtype=np.int64)
-        cols = [np.array(table.column(c).to_numpy(), dtype=np.float64) for c in COLUMNS[1:]]
+        ts = _arrow_to_numpy(tcol, "timestamp", pa.int64(), np.int64)
+        cols = [_arrow_to_numpy(table.column(c), c, pa.float64(), np.float64) for c in COLUMNS[1:]]
         return Bars(ts, *cols)
 
     def load_bars(self, symbol: str, interval: str = "1m", start=None, end=None) -> Bars:
@@ -313,6 +311,7 @@ class ParquetSource:
         """The bars in chunks of at most ``chunk`` rows, read row group by row group (bounded memory).
 
         The file must be sorted by timestamp (as :func:`write_parquet_bars` writes it).
+        Memory is bounded by the file's largest row group, whatever its length.
         """
         import pyarrow.parquet as pq
 
@@ -321,14 +320,41 @@ class ParquetSource:
         lo, hi = _bound(start), _bound(end)
         try:
             pf = pq.ParquetFile(str(p))
-            for batch in pf.iter_batches(batch_size=chunk, columns=list(COLUMNS), use_threads=False):
-                bars = self._to_bars(batch)
-                if lo is not None or hi is not None:
-                    bars = _slice(bars, lo, hi)
-                if bars.n:
-                    yield bars
+            # One row group at a time: over the whole file, iter_batches keeps
+            # read-ahead buffers that grow with the number of row groups (36 MB
+            # of Arrow memory at the peak for ten years, 11 MB for one).
+            for group in range(pf.num_row_groups):
+                for batch in pf.iter_batches(batch_size=chunk, row_groups=[group], columns=list(COLUMNS),
+                                             use_threads=False):
+                    bars = self._to_bars(batch)
+                    if lo is not None or hi is not None:
+                        bars = _slice(bars, lo, hi)
+                    if bars.n:
+                        yield bars
         except (OSError, KeyError, ValueError) as exc:
             raise SourceError(f"{p}: cannot read bars ({exc})") from None
+
+
+def _arrow_to_numpy(col, name: str, arrow_type, dtype) -> np.ndarray:
+    """One Arrow column as a new writable NumPy array of ``dtype``; nulls are NaN (timestamps: refused).
+
+    Read from the Arrow buffer directly: pyarrow's ``to_numpy`` imports pandas
+    on first use (about 43 MB), which a batch worker would carry for nothing.
+    The copy is wanted anyway: Arrow buffers are read-only, and the compiled
+    code's signatures take writable arrays.
+    """
+    import pyarrow as pa
+
+    if isinstance(col, pa.ChunkedArray):
+        col = col.combine_chunks()
+    if col.type != arrow_type:
+        col = col.cast(arrow_type)
+    if col.null_count:
+        if dtype is np.int64:
+            raise ValueError(f"{name}: {col.null_count} missing value(s)")
+        col = col.fill_null(float("nan"))
+    width = np.dtype(dtype).itemsize
+    return np.frombuffer(col.buffers()[1], dtype=dtype, count=len(col), offset=col.offset * width).copy()
 
 
 def write_parquet_bars(path: str | Path, bars: Bars) -> None:

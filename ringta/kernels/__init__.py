@@ -31,6 +31,33 @@ BY_KIND: dict[int, KernelSpec] = {s.kind_id: s for s in REGISTRY.values()}
 ALIASES: dict[str, str] = {"bollinger": "bbands", "bollinger_bands": "bbands"}
 
 
+def precompile(names=None) -> int:
+    """Compile (or load from the on-disk cache) the kernels ``names`` (default: all); return how many functions.
+
+    Compiled functions are built on first use, so a process pays only for the
+    indicators it runs. A live process that must not pay even a cache load
+    (a few milliseconds; a compile of seconds on an empty cache) at its first
+    bar calls this at start-up; ``SessionCoordinator`` already loads its own
+    compiled core when it is constructed.
+
+    Examples
+    --------
+    >>> precompile(["sma"]) > 0
+    True
+    """
+    from ._jit import LazyDispatcher
+
+    wanted = [get_spec(n).name for n in names] if names is not None else list(REGISTRY)
+    done = 0
+    for m in _MODULES:
+        if m.SPEC.name in wanted:
+            for obj in list(vars(m).values()):
+                if isinstance(obj, LazyDispatcher):
+                    obj.ensure_compiled()
+                    done += 1
+    return done
+
+
 def get_spec(name: str) -> KernelSpec:
     """The spec of indicator ``name``; ``KeyError`` listing the known names otherwise.
 
@@ -67,4 +94,4 @@ def allocate(name: str, n_rows: int, **params):
     return np.ascontiguousarray(np.tile(blk, (n_rows, 1)))
 
 
-__all__ = ["IndicatorSet", "step_bar", "step_bars", "REGISTRY", "BY_KIND", "ALIASES", "KernelSpec", "Param", "get_spec", "allocate"]
+__all__ = ["IndicatorSet", "step_bar", "step_bars", "REGISTRY", "BY_KIND", "ALIASES", "KernelSpec", "Param", "get_spec", "allocate", "precompile"]

@@ -88,7 +88,7 @@ def min_batch(blk, x, out):
     if end > 0:
         window_run(blk, MIN_DEQUE, cap, n, x, 0, end, IS_MAX, out, 0, np.empty(scratch_width(cap)))
         warm = int(blk[H_LOOKBACK] - n)  # inputs before the first valid value
-        for i in range(min(end, warm)):
+        for i in range(end if end < warm else warm):  # not min(): this module's min is the public function
             out[i] = np.nan
         blk[H_COUNT] = n + end
         blk[MIN_OUT] = out[end - 1]
