@@ -20,7 +20,7 @@ import numpy as np
 from ..kernels import REGISTRY
 from . import _core
 from ._core import OUTSIDE_SESSION
-from ..kernels._jit import entry
+from ..kernels._jit import entry_point
 from ._core import on_bar_core
 
 # Straight to the compiled code: on_bar always passes the session's own tables.
@@ -32,7 +32,7 @@ _on_bar_core = None
 def _resolve_core() -> None:
     global _on_bar_core
     if _on_bar_core is None:
-        _on_bar_core = entry(on_bar_core)
+        _on_bar_core = entry_point(on_bar_core)
 from .bar import Bar, BarError, Bars, bar_error, to_ns
 from ._core import S_BASE
 from .bar import format_ts

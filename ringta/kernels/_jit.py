@@ -21,6 +21,8 @@ live bar does not pay for it.
 
 from __future__ import annotations
 
+import sys
+
 import numba as nb
 from numba.core import typeinfer
 from numba.core.registry import CPUDispatcher
@@ -115,7 +117,29 @@ def entry(dispatcher):
     exactly the declared argument types: the entry point converts any
     object with ``__float__`` (even a numeric string), so the streaming
     classes use it only for Python floats and the dispatcher otherwise.
+
+    The entry point is resolved at the first call, not here: module-level
+    ``_x_fast = entry(x)`` would otherwise load the function when the package
+    is imported. That first call replaces the placeholder in the calling
+    module's globals by the entry point itself, so later calls pay nothing.
     """
+    caller_globals = sys._getframe(1).f_globals
+    fast = None
+
+    def first_call(*args):
+        nonlocal fast
+        if fast is None:
+            fast = entry_point(dispatcher)
+            for name, value in list(caller_globals.items()):
+                if value is first_call:
+                    caller_globals[name] = fast
+        return fast(*args)
+
+    return first_call
+
+
+def entry_point(dispatcher):
+    """:func:`entry`, resolved now (compiling or loading the function if needed)."""
     dispatcher.ensure_compiled()
     (sig,) = dispatcher.signatures
     return dispatcher.overloads[sig].entry_point
