@@ -3,8 +3,16 @@
 Definition
     ``adosc = EMA(ad, fast_period) - EMA(ad, slow_period)`` with ``ad`` the
     accumulation/distribution line (:mod:`ringta.kernels.ad`) and
-    ``alpha = 2 / (period + 1)``, written ``alpha*ad + (1 - alpha)*ema`` as
-    TA-Lib does.
+    ``alpha = 2 / (period + 1)``, ``beta = 1 - alpha``. TA-Lib's step is
+    ``ema[t] = alpha*ad[t] + beta*ema[t-1]``; from the third bar on, ringta
+    takes the same recursion two bars at a time,
+    ``ema[t] = fma(beta**2, ema[t-2], fma(beta, alpha*ad[t-1], alpha*ad[t]))``
+    (``beta**2`` rounded once, each fma rounded once), which is the same
+    average in exact arithmetic (the second bar takes the one-bar step
+    ``fma(beta, ema, alpha*ad)``). Each value then depends on the one two
+    bars back, so a batch run advances two independent chains of one fused
+    operation each instead of one chain; the values differ from TA-Lib's by
+    a few units in the last place of the EMAs.
 Seed and warm-up
     Both EMAs start from the first AD value (TA-Lib's ADOSC seed, unlike its
     EMA, which starts from a simple mean); the first value is reported at
@@ -23,10 +31,11 @@ import math
 
 import numpy as np
 
+from ._fma import fma
 from ._jit import F1, F2, I1, f8, i8, jit, void
 from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows
 from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
-from .ad import _ad_step
+from .ad import AD_CHUNK, _ad_step, ad_terms, first_bad_bar
 
 ADOSC_FK = H_SIZE  # alpha of the fast EMA
 ADOSC_FB = H_SIZE + 1  # 1 - alpha
@@ -36,7 +45,11 @@ ADOSC_AD = H_SIZE + 4
 ADOSC_FAST = H_SIZE + 5
 ADOSC_SLOW = H_SIZE + 6
 ADOSC_OUT = H_SIZE + 7
-ADOSC_WIDTH = H_SIZE + 8
+ADOSC_FB2 = H_SIZE + 8  # beta ** 2 of the fast EMA
+ADOSC_SB2 = H_SIZE + 9
+ADOSC_FAST2 = H_SIZE + 10  # the fast EMA one bar before ADOSC_FAST
+ADOSC_SLOW2 = H_SIZE + 11
+ADOSC_WIDTH = H_SIZE + 12
 
 PARAMS = (
     Param("fast_period", int, 3, 2, MAX_PERIOD, doc="period of the fast EMA of the A/D line"),
@@ -46,24 +59,38 @@ PARAMS = (
 
 @jit(f8(f8, f8, f8, f8))
 def _adosc_ema(k, b, prev, x):
-    """TA-Lib's ADOSC EMA step: ``k*x + (1-k)*prev``."""
-    return (k * x) + (b * prev)
+    """TA-Lib's ADOSC EMA step ``k*x + (1-k)*prev``, rounded once (the second bar only)."""
+    return fma(b, prev, k * x)
+
+
+@jit(f8(f8, f8, f8, f8, f8))
+def _adosc_ema2(b, b2, prev2, kx_prev, kx):
+    """The EMA from its value two bars back: ``b2*prev2 + (b*kx_prev + kx)``, ``kx = alpha * ad``."""
+    return fma(b2, prev2, fma(b, kx_prev, kx))
 
 
 @jit(f8(F1, f8, f8, f8, f8))
 def adosc_update(blk, high, low, close, volume):
     """Advance one ADOSC block by one bar; return the new value (NaN while warming up)."""
     n = blk[H_COUNT]
-    ad = _ad_step(blk[ADOSC_AD], high, low, close, volume)
+    ad_prev = blk[ADOSC_AD]
+    ad = _ad_step(ad_prev, high, low, close, volume)
+    fk = blk[ADOSC_FK]
+    sk = blk[ADOSC_SK]
     if n == 0.0:
         fast = ad
         slow = ad
+    elif n == 1.0:
+        fast = _adosc_ema(fk, blk[ADOSC_FB], blk[ADOSC_FAST], ad)
+        slow = _adosc_ema(sk, blk[ADOSC_SB], blk[ADOSC_SLOW], ad)
     else:
-        fast = _adosc_ema(blk[ADOSC_FK], blk[ADOSC_FB], blk[ADOSC_FAST], ad)
-        slow = _adosc_ema(blk[ADOSC_SK], blk[ADOSC_SB], blk[ADOSC_SLOW], ad)
+        fast = _adosc_ema2(blk[ADOSC_FB], blk[ADOSC_FB2], blk[ADOSC_FAST2], fk * ad_prev, fk * ad)
+        slow = _adosc_ema2(blk[ADOSC_SB], blk[ADOSC_SB2], blk[ADOSC_SLOW2], sk * ad_prev, sk * ad)
     n += 1.0
     out = fast - slow if n > blk[H_LOOKBACK] else np.nan
     blk[ADOSC_AD] = ad
+    blk[ADOSC_FAST2] = blk[ADOSC_FAST]
+    blk[ADOSC_SLOW2] = blk[ADOSC_SLOW]
     blk[ADOSC_FAST] = fast
     blk[ADOSC_SLOW] = slow
     blk[H_COUNT] = n
@@ -97,50 +124,70 @@ def adosc_update_rows(state, rows, high, low, close, volume, out):
 def adosc_batch(blk, high, low, close, volume, out):
     """Run whole series through ``blk``; return the first bad index (non-finite, negative volume) or -1.
 
-    The first bar goes through :func:`adosc_update` (it seeds both EMAs);
-    after that the same steps run on locals.
+    Warm-up goes through :func:`adosc_update`. After it, chunk by chunk, the
+    per-bar A/D terms go to ``out`` in one vectorised pass (AD's
+    :func:`~ringta.kernels.ad.ad_terms`) and then the running sum and both
+    EMAs replace them, with the same operations in the same order as
+    streaming.
     """
     m = close.shape[0]
+    lb = blk[H_LOOKBACK]
     i = 0
-    if m > 0 and blk[H_COUNT] == 0.0:
-        if not (math.isfinite(high[0]) and math.isfinite(low[0]) and math.isfinite(close[0])
-                and math.isfinite(volume[0]) and volume[0] >= 0.0):
-            return 0
-        out[0] = adosc_update(blk, high[0], low[0], close[0], volume[0])
-        i = 1
+    while i < m and blk[H_COUNT] <= lb:
+        if first_bad_bar(high, low, close, volume, i, i + 1) == i:
+            return i
+        out[i] = adosc_update(blk, high[i], low[i], close[i], volume[i])
+        i += 1
     if i == m:
         return -1
     fk = blk[ADOSC_FK]
     fb = blk[ADOSC_FB]
     sk = blk[ADOSC_SK]
     sb = blk[ADOSC_SB]
-    lb = blk[H_LOOKBACK]
-    n = blk[H_COUNT]
+    fb2 = blk[ADOSC_FB2]
+    sb2 = blk[ADOSC_SB2]
     ad = blk[ADOSC_AD]
     fast = blk[ADOSC_FAST]
     slow = blk[ADOSC_SLOW]
+    fast2 = blk[ADOSC_FAST2]
+    slow2 = blk[ADOSC_SLOW2]
     v = blk[ADOSC_OUT]
+    # alpha * ad of the previous bar, carried rather than recomputed.
+    fkx_prev = fk * ad
+    skx_prev = sk * ad
     start = i
     bad = -1
-    for i in range(start, m):
-        h = high[i]
-        lo = low[i]
-        c = close[i]
-        vol = volume[i]
-        if not (math.isfinite(h) and math.isfinite(lo) and math.isfinite(c) and math.isfinite(vol) and vol >= 0.0):
-            bad = i
+    end = m
+    for lo in range(start, m, AD_CHUNK):
+        hi = min(m, lo + AD_CHUNK)
+        if not ad_terms(high, low, close, volume, out, lo, hi):
+            bad = first_bad_bar(high, low, close, volume, lo, hi)
+            if bad >= 0:
+                hi = bad
+                end = bad
+        for k in range(np.uint64(lo), np.uint64(hi)):
+            ad = ad + out[k]
+            fkx = fk * ad
+            skx = sk * ad
+            f_new = _adosc_ema2(fb, fb2, fast2, fkx_prev, fkx)
+            s_new = _adosc_ema2(sb, sb2, slow2, skx_prev, skx)
+            fkx_prev = fkx
+            skx_prev = skx
+            fast2 = fast
+            slow2 = slow
+            fast = f_new
+            slow = s_new
+            v = fast - slow
+            out[k] = v
+        if bad >= 0:
             break
-        ad = _ad_step(ad, h, lo, c, vol)
-        fast = _adosc_ema(fk, fb, fast, ad)
-        slow = _adosc_ema(sk, sb, slow, ad)
-        n += 1.0
-        v = fast - slow if n > lb else np.nan
-        out[i] = v
-    if n > blk[H_COUNT]:
-        blk[H_COUNT] = n
+    if end > start:
+        blk[H_COUNT] += end - start
         blk[ADOSC_AD] = ad
         blk[ADOSC_FAST] = fast
         blk[ADOSC_SLOW] = slow
+        blk[ADOSC_FAST2] = fast2
+        blk[ADOSC_SLOW2] = slow2
         blk[ADOSC_OUT] = v
     return bad
 
@@ -158,6 +205,8 @@ def make_block(fast_period: int = 3, slow_period: int = 10) -> np.ndarray:
     blk[ADOSC_FB] = 1.0 - fk
     blk[ADOSC_SK] = sk
     blk[ADOSC_SB] = 1.0 - sk
+    blk[ADOSC_FB2] = blk[ADOSC_FB] * blk[ADOSC_FB]
+    blk[ADOSC_SB2] = blk[ADOSC_SB] * blk[ADOSC_SB]
     blk[ADOSC_OUT] = np.nan
     return blk
 

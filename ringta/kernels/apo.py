@@ -22,9 +22,11 @@ import math
 
 import numpy as np
 
-from ._jit import F1, F2, I1, f8, i8, jit, void
-from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows
+from ._deque import first_nonfinite
+from ._jit import F1, F2, I1, b1, f8, i8, jit, void
+from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows, refill_ring, seq_sum
 from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
+from .sma import SMA_ACYC, SMA_CYC, SMA_INV, SMA_OUT, SMA_PERIOD, SMA_POS, SMA_RING, SMA_SUM
 from .sma import make_block as _sma_block
 from .sma import sma_update
 
@@ -80,19 +82,118 @@ def apo_update_rows(state, rows, x, out):
         out[i, 0] = apo_update(state[rows[i]], x[i])
 
 
+@jit(f8(f8, f8, b1))
+def pair_value(fast, slow, pct):
+    """APO's ``fast - slow`` or PPO's ``(fast - slow) / slow * 100`` (0 when ``slow`` is 0)."""
+    if not pct:
+        return fast - slow
+    return ((fast - slow) / slow) * 100.0 if slow != 0.0 else 0.0
+
+
+@jit(i8(F1, i8, i8, i8, F1, F1, i8, b1))
+def pair_run(blk, s1, s2, out_slot, x, out, head, pct):
+    """Steady state of the fast and slow SMA sub-blocks (at ``s1``, ``s2``) over ``x[head:]``.
+
+    Shared by APO and PPO. The sub-blocks have seen at least ``slow_period``
+    inputs, all of them ``x[:head]``, so the outgoing inputs are read from
+    ``x`` and the rings are refilled at the end, as :func:`ringta.kernels.sma.sma_batch`
+    does for one SMA. Each sum takes the plain step ``total + (x_new - x_old)``
+    except at its own re-anchoring input, where it is recomputed exactly
+    over the same values in the same order as in streaming; between two such
+    inputs (of either SMA) the loop has no branch, and the inputs of a
+    stretch are checked for finiteness in one vectorised pass first.
+    Returns the first non-finite index or -1.
+    """
+    m = x.shape[0]
+    ipf = int(blk[s1 + SMA_PERIOD])
+    ips = int(blk[s2 + SMA_PERIOD])
+    clf = int(blk[s1 + SMA_ACYC]) * ipf
+    cls = int(blk[s2 + SMA_ACYC]) * ips
+    phf0 = int(blk[s1 + SMA_CYC]) * ipf + int(blk[s1 + SMA_POS])
+    phs0 = int(blk[s2 + SMA_CYC]) * ips + int(blk[s2 + SMA_POS])
+    phf = phf0
+    phs = phs0
+    tf = blk[s1 + SMA_SUM]
+    ts = blk[s2 + SMA_SUM]
+    invf = blk[s1 + SMA_INV]
+    invs = blk[s2 + SMA_INV]
+    i = head
+    bad = -1
+    while i < m:
+        plain_end = min(m, i + min(clf - 1 - phf, cls - 1 - phs))
+        b = first_nonfinite(x, i, min(m, plain_end + 1))
+        stop = plain_end if b < 0 else min(plain_end, b)
+        if pct:
+            for k in range(i, stop):
+                xk = x[k]
+                tf = tf + (xk - x[k - ipf])
+                ts = ts + (xk - x[k - ips])
+                out[k] = pair_value(tf * invf, ts * invs, True)
+        else:
+            for k in range(i, stop):
+                xk = x[k]
+                tf = tf + (xk - x[k - ipf])
+                ts = ts + (xk - x[k - ips])
+                out[k] = (tf * invf) - (ts * invs)
+        phf += stop - i
+        phs += stop - i
+        i = stop
+        if i == b:
+            bad = b
+            break
+        if i < m:
+            # At least one of the two sums re-anchors at this input.
+            xi = x[i]
+            if phf == clf - 1:
+                tf = seq_sum(x, i - ipf + 1, ipf)
+                phf = 0
+            else:
+                tf = tf + (xi - x[i - ipf])
+                phf += 1
+            if phs == cls - 1:
+                ts = seq_sum(x, i - ips + 1, ips)
+                phs = 0
+            else:
+                ts = ts + (xi - x[i - ips])
+                phs += 1
+            out[i] = pair_value(tf * invf, ts * invs, pct)
+            i += 1
+    if i > head:
+        steps = i - head
+        refill_ring(blk, s1 + SMA_RING, ipf, phf0, x, head, i)
+        refill_ring(blk, s2 + SMA_RING, ips, phs0, x, head, i)
+        blk[s1 + H_COUNT] += steps
+        blk[s1 + SMA_SUM] = tf
+        blk[s1 + SMA_POS] = phf % ipf
+        blk[s1 + SMA_CYC] = phf // ipf
+        blk[s1 + SMA_OUT] = tf * invf
+        blk[s2 + H_COUNT] += steps
+        blk[s2 + SMA_SUM] = ts
+        blk[s2 + SMA_POS] = phs % ips
+        blk[s2 + SMA_CYC] = phs // ips
+        blk[s2 + SMA_OUT] = ts * invs
+        blk[H_COUNT] += steps
+        blk[out_slot] = out[i - 1]
+    return bad
+
+
 @jit(i8(F1, F1, F1))
 def apo_batch(blk, x, out):
     """Run a whole series through ``blk``; return the first non-finite index or -1.
 
-    The two SMA sub-blocks are the state; the same update runs for every
-    input, so the values are exactly those of streaming.
+    The first ``slow_period`` inputs go through :func:`apo_update` (filling
+    both rings); the steady state is :func:`pair_run`, which performs the
+    same operations as streaming, so the values are exactly those of
+    streaming.
     """
-    for i in range(x.shape[0]):
+    s2 = int(blk[APO_S2])
+    head = min(x.shape[0], int(blk[s2 + SMA_PERIOD]))
+    for i in range(head):
         xi = x[i]
         if not math.isfinite(xi):
             return i
         out[i] = apo_update(blk, xi)
-    return -1
+    return pair_run(blk, APO_S1, s2, APO_OUT, x, out, head, False)
 
 
 def apo_lookback(fast_period: int = 12, slow_period: int = 26) -> int:

@@ -2,9 +2,12 @@
 
 Definition
     ``cmo = 100 * (gain - loss) / (gain + loss)``, with ``gain``/``loss``
-    Wilder averages of the up and down moves in TA-Lib's order of operations,
-    ``avg = (avg * (period - 1) + move) / period``; 0 when ``gain + loss`` is
-    0 (a flat window), as in TA-Lib. (Chande's original sums the moves of
+    Wilder averages of the up and down moves,
+    ``avg = fma(avg, (period - 1) / period, move / period)`` (one fused
+    multiply-add; TA-Lib writes ``(avg * (period - 1) + move) / period``,
+    which puts a division on the loop-carried chain and runs at a third of
+    the speed; the two differ in the last places only); 0 when
+    ``gain + loss`` is 0 (a flat window), as in TA-Lib. (Chande's original sums the moves of
     the last ``period`` bars instead; TA-Lib smooths them as in its RSI.)
 Seed and warm-up
     The first averages are the simple means of the first ``period`` changes,
@@ -14,7 +17,7 @@ Inputs
 Outputs
     ``value``, on a -100..100 scale.
 Reference
-    TA-Lib ``CMO`` (same operations, equal bit for bit on the test data).
+    TA-Lib ``CMO`` (within a few units in the last place).
 """
 
 from __future__ import annotations
@@ -23,17 +26,19 @@ import math
 
 import numpy as np
 
+from ._fma import fma
 from ._jit import F1, F2, I1, f8, i8, jit, void
 from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows
 from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
 
 CMO_PERIOD = H_SIZE
-CMO_PM1 = H_SIZE + 1  # period - 1
+CMO_DECAY = H_SIZE + 1  # (period - 1) / period
 CMO_PREV = H_SIZE + 2
 CMO_GAIN = H_SIZE + 3
 CMO_LOSS = H_SIZE + 4
 CMO_OUT = H_SIZE + 5
-CMO_WIDTH = H_SIZE + 6
+CMO_INV = H_SIZE + 6  # 1 / period
+CMO_WIDTH = H_SIZE + 7
 
 PARAMS = (Param("period", int, 14, 2, MAX_PERIOD, doc="Wilder smoothing period"),)
 
@@ -47,9 +52,9 @@ def _cmo_value(gain, loss):
 
 
 @jit(f8(f8, f8, f8, f8))
-def _cmo_step(period, pm1, avg, move):
-    """TA-Lib's Wilder step: ``(avg * (period - 1) + move) / period``."""
-    return ((avg * pm1) + move) / period
+def _cmo_step(decay, inv, avg, move):
+    """Wilder's step with one fused multiply-add on the loop-carried chain."""
+    return fma(avg, decay, move * inv)
 
 
 @jit(f8(F1, f8))
@@ -72,8 +77,8 @@ def cmo_update(blk, x):
                 loss /= p
                 out = _cmo_value(gain, loss)
         else:
-            gain = _cmo_step(p, blk[CMO_PM1], gain, up)
-            loss = _cmo_step(p, blk[CMO_PM1], loss, down)
+            gain = _cmo_step(blk[CMO_DECAY], blk[CMO_INV], gain, up)
+            loss = _cmo_step(blk[CMO_DECAY], blk[CMO_INV], loss, down)
             out = _cmo_value(gain, loss)
         blk[CMO_GAIN] = gain
         blk[CMO_LOSS] = loss
@@ -121,8 +126,8 @@ def cmo_batch(blk, x, out):
         i += 1
     if i == m:
         return -1
-    p = blk[CMO_PERIOD]
-    pm1 = blk[CMO_PM1]
+    decay = blk[CMO_DECAY]
+    inv = blk[CMO_INV]
     prev = blk[CMO_PREV]
     gain = blk[CMO_GAIN]
     loss = blk[CMO_LOSS]
@@ -138,8 +143,8 @@ def cmo_batch(blk, x, out):
         prev = xi
         up = d if d > 0.0 else 0.0
         down = -d if d < 0.0 else 0.0
-        gain = _cmo_step(p, pm1, gain, up)
-        loss = _cmo_step(p, pm1, loss, down)
+        gain = _cmo_step(decay, inv, gain, up)
+        loss = _cmo_step(decay, inv, loss, down)
         v = _cmo_value(gain, loss)
         out[i] = v
     else:
@@ -161,7 +166,8 @@ def make_block(period: int = 14) -> np.ndarray:
     blk = np.zeros(CMO_WIDTH)
     blk[H_LOOKBACK] = cmo_lookback(period)
     blk[CMO_PERIOD] = period
-    blk[CMO_PM1] = period - 1.0
+    blk[CMO_DECAY] = (period - 1.0) / period
+    blk[CMO_INV] = 1.0 / period
     blk[CMO_OUT] = np.nan
     return blk
 

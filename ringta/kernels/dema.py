@@ -2,8 +2,15 @@
 
 Definition
     ``dema = 2 * e1 - e2`` with ``e1 = EMA(x, period)`` and
-    ``e2 = EMA(e1, period)``; every EMA uses ``k = 2 / (period + 1)`` and
-    TA-Lib's step ``ema = (x - ema) * k + ema``.
+    ``e2 = EMA(e1, period)``; every EMA step is
+    ``ema = fma(b, ema, k * x)`` (one rounding for ``b * ema + k * x``) with
+    ``b = 1 - 2 / (period + 1)`` and ``k = 1 - b``. TA-Lib writes
+    ``(x - ema) * k + ema``; the form used here keeps a single fused
+    operation on the loop-carried chain (a batch run takes about a third
+    less time) and differs from TA-Lib by a few units in the last place.
+    ``k`` is taken as ``1 - b`` (exact) rather than ``2 / (period + 1)`` so
+    that ``k + b`` is exactly 1: a constant input stays constant and long
+    periods do not drift.
 Seed and warm-up
     Each EMA is seeded with the simple mean of its first ``period`` inputs
     (TA-Lib's seed), so ``e1`` starts at index ``period - 1`` and ``e2`` at
@@ -13,7 +20,7 @@ Inputs
 Outputs
     ``value``, in price units.
 Reference
-    TA-Lib ``DEMA`` (same operations in the same order).
+    TA-Lib ``DEMA`` (same seed and combination; EMA step as above).
 """
 
 from __future__ import annotations
@@ -22,26 +29,34 @@ import math
 
 import numpy as np
 
+from ._fma import fma
 from ._jit import F1, F2, I1, f8, i8, jit, void
 from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows
 from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
 
 DEMA_PERIOD = H_SIZE
-DEMA_K = H_SIZE + 1  # 2 / (period + 1)
-DEMA_E1 = H_SIZE + 2  # sum of the inputs while seeding, then the EMA
-DEMA_E2 = H_SIZE + 3
-DEMA_OUT = H_SIZE + 4
-DEMA_WIDTH = H_SIZE + 5
+DEMA_K = H_SIZE + 1  # 1 - DEMA_B, about 2 / (period + 1)
+DEMA_B = H_SIZE + 2  # 1 - 2 / (period + 1)
+DEMA_E1 = H_SIZE + 3  # sum of the inputs while seeding, then the EMA
+DEMA_E2 = H_SIZE + 4
+DEMA_OUT = H_SIZE + 5
+DEMA_WIDTH = H_SIZE + 6
 
 PARAMS = (Param("period", int, 30, 2, MAX_PERIOD, doc="period of each EMA"),)
 
 
-@jit(f8(F1, i8, f8, f8, f8, f8))
-def ema_stage(blk, slot, j, p, k, x):
+@jit(f8(f8, f8, f8, f8))
+def ema_step(k, b, prev, x):
+    """One EMA step: ``b * prev + k * x`` rounded once; only the fma is on the loop-carried chain."""
+    return fma(b, prev, k * x)
+
+
+@jit(f8(F1, i8, f8, f8, f8, f8, f8))
+def ema_stage(blk, slot, j, p, k, b, x):
     """Feed input number ``j`` (0-based) of one EMA stage kept in ``blk[slot]``; NaN while seeding.
 
     The first ``period`` inputs are summed in order and divided by the
-    period (TA-Lib's seed); then ``ema = (x - ema) * k + ema``.
+    period (TA-Lib's seed); then :func:`ema_step`.
     """
     if j < p - 1.0:
         blk[slot] += x
@@ -50,7 +65,7 @@ def ema_stage(blk, slot, j, p, k, x):
         v = (blk[slot] + x) / p
     else:
         prev = blk[slot]
-        v = ((x - prev) * k) + prev
+        v = ema_step(k, b, prev, x)
     blk[slot] = v
     return v
 
@@ -61,10 +76,11 @@ def dema_update(blk, x):
     n = blk[H_COUNT]
     p = blk[DEMA_PERIOD]
     k = blk[DEMA_K]
+    b = blk[DEMA_B]
     out = np.nan
-    e1 = ema_stage(blk, DEMA_E1, n, p, k, x)
+    e1 = ema_stage(blk, DEMA_E1, n, p, k, b, x)
     if n >= p - 1.0:
-        e2 = ema_stage(blk, DEMA_E2, n - (p - 1.0), p, k, e1)
+        e2 = ema_stage(blk, DEMA_E2, n - (p - 1.0), p, k, b, e1)
         if n >= blk[H_LOOKBACK]:
             out = (2.0 * e1) - e2
     blk[H_COUNT] = n + 1.0
@@ -111,6 +127,7 @@ def dema_batch(blk, x, out):
     if i == m:
         return -1
     k = blk[DEMA_K]
+    b = blk[DEMA_B]
     e1 = blk[DEMA_E1]
     e2 = blk[DEMA_E2]
     v = blk[DEMA_OUT]
@@ -121,8 +138,8 @@ def dema_batch(blk, x, out):
         if not math.isfinite(xi):
             bad = i
             break
-        e1 = ((xi - e1) * k) + e1
-        e2 = ((e1 - e2) * k) + e2
+        e1 = ema_step(k, b, e1, xi)
+        e2 = ema_step(k, b, e2, e1)
         v = (2.0 * e1) - e2
         out[i] = v
     else:
@@ -143,7 +160,8 @@ def make_block(period: int = 30) -> np.ndarray:
     blk = np.zeros(DEMA_WIDTH)
     blk[H_LOOKBACK] = dema_lookback(period)
     blk[DEMA_PERIOD] = period
-    blk[DEMA_K] = 2.0 / (period + 1.0)
+    blk[DEMA_B] = 1.0 - 2.0 / (period + 1.0)
+    blk[DEMA_K] = 1.0 - blk[DEMA_B]
     blk[DEMA_OUT] = np.nan
     return blk
 

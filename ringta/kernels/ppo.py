@@ -26,9 +26,10 @@ import numpy as np
 from ._jit import F1, F2, I1, f8, i8, jit, void
 from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows
 from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
+from .sma import SMA_PERIOD
 from .sma import make_block as _sma_block
 from .sma import sma_update
-from .apo import check_fast_slow
+from .apo import check_fast_slow, pair_run, pair_value
 
 PPO_OUT = H_SIZE
 PPO_S2 = H_SIZE + 1  # offset of the slow SMA's sub-block
@@ -48,9 +49,7 @@ def ppo_update(blk, x):
     fast = sma_update(blk[PPO_S1:s2], x)
     slow = sma_update(blk[s2 : int(blk[PPO_END])], x)
     n = blk[H_COUNT] + 1.0
-    out = np.nan
-    if n > blk[H_LOOKBACK]:
-        out = ((fast - slow) / slow) * 100.0 if slow != 0.0 else 0.0
+    out = pair_value(fast, slow, True) if n > blk[H_LOOKBACK] else np.nan
     blk[H_COUNT] = n
     blk[PPO_OUT] = out
     return out
@@ -80,15 +79,19 @@ def ppo_update_rows(state, rows, x, out):
 def ppo_batch(blk, x, out):
     """Run a whole series through ``blk``; return the first non-finite index or -1.
 
-    The two SMA sub-blocks are the state; the same update runs for every
-    input, so the values are exactly those of streaming.
+    The first ``slow_period`` inputs go through :func:`ppo_update` (filling
+    both rings); the steady state is APO's :func:`~ringta.kernels.apo.pair_run`,
+    which performs the same operations as streaming, so the values are
+    exactly those of streaming.
     """
-    for i in range(x.shape[0]):
+    s2 = int(blk[PPO_S2])
+    head = min(x.shape[0], int(blk[s2 + SMA_PERIOD]))
+    for i in range(head):
         xi = x[i]
         if not math.isfinite(xi):
             return i
         out[i] = ppo_update(blk, xi)
-    return -1
+    return pair_run(blk, PPO_S1, s2, PPO_OUT, x, out, head, True)
 
 
 def ppo_lookback(fast_period: int = 12, slow_period: int = 26) -> int:

@@ -3,8 +3,11 @@
 Definition
     ``tema = e3 + (3 * e1 - 3 * e2)`` (TA-Lib's order of operations) with
     ``e1 = EMA(x, period)``, ``e2 = EMA(e1, period)``, ``e3 = EMA(e2, period)``;
-    every EMA uses ``k = 2 / (period + 1)`` and TA-Lib's step
-    ``ema = (x - ema) * k + ema``.
+    every EMA step is DEMA's ``ema = fma(b, ema, k * x)`` (one rounding for
+    ``b * ema + k * x``, ``b = 1 - 2 / (period + 1)``, ``k = 1 - b``; see
+    :mod:`ringta.kernels.dema`): a single fused operation on each
+    loop-carried chain instead of TA-Lib's ``(x - ema) * k + ema``, which
+    differs from TA-Lib by a few units in the last place.
 Seed and warm-up
     Each EMA is seeded with the simple mean of its first ``period`` inputs
     (TA-Lib's seed), so ``e3`` starts at index ``3 * (period - 1)``, the
@@ -14,7 +17,7 @@ Inputs
 Outputs
     ``value``, in price units.
 Reference
-    TA-Lib ``TEMA`` (same operations in the same order).
+    TA-Lib ``TEMA`` (same seed and combination; EMA step as above).
 """
 
 from __future__ import annotations
@@ -26,15 +29,16 @@ import numpy as np
 from ._jit import F1, F2, I1, f8, i8, jit, void
 from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows
 from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
-from .dema import ema_stage
+from .dema import ema_stage, ema_step
 
 TEMA_PERIOD = H_SIZE
-TEMA_K = H_SIZE + 1  # 2 / (period + 1)
-TEMA_E1 = H_SIZE + 2  # sum of the inputs while seeding, then the EMA
-TEMA_E2 = H_SIZE + 3
-TEMA_E3 = H_SIZE + 4
-TEMA_OUT = H_SIZE + 5
-TEMA_WIDTH = H_SIZE + 6
+TEMA_K = H_SIZE + 1  # 1 - TEMA_B, about 2 / (period + 1)
+TEMA_B = H_SIZE + 2  # 1 - 2 / (period + 1)
+TEMA_E1 = H_SIZE + 3  # sum of the inputs while seeding, then the EMA
+TEMA_E2 = H_SIZE + 4
+TEMA_E3 = H_SIZE + 5
+TEMA_OUT = H_SIZE + 6
+TEMA_WIDTH = H_SIZE + 7
 
 PARAMS = (Param("period", int, 30, 2, MAX_PERIOD, doc="period of each EMA"),)
 
@@ -45,12 +49,13 @@ def tema_update(blk, x):
     n = blk[H_COUNT]
     p = blk[TEMA_PERIOD]
     k = blk[TEMA_K]
+    b = blk[TEMA_B]
     out = np.nan
-    e1 = ema_stage(blk, TEMA_E1, n, p, k, x)
+    e1 = ema_stage(blk, TEMA_E1, n, p, k, b, x)
     if n >= p - 1.0:
-        e2 = ema_stage(blk, TEMA_E2, n - (p - 1.0), p, k, e1)
+        e2 = ema_stage(blk, TEMA_E2, n - (p - 1.0), p, k, b, e1)
         if n >= 2.0 * (p - 1.0):
-            e3 = ema_stage(blk, TEMA_E3, n - 2.0 * (p - 1.0), p, k, e2)
+            e3 = ema_stage(blk, TEMA_E3, n - 2.0 * (p - 1.0), p, k, b, e2)
             if n >= blk[H_LOOKBACK]:
                 out = e3 + ((3.0 * e1) - (3.0 * e2))
     blk[H_COUNT] = n + 1.0
@@ -97,6 +102,7 @@ def tema_batch(blk, x, out):
     if i == m:
         return -1
     k = blk[TEMA_K]
+    b = blk[TEMA_B]
     e1 = blk[TEMA_E1]
     e2 = blk[TEMA_E2]
     e3 = blk[TEMA_E3]
@@ -108,9 +114,9 @@ def tema_batch(blk, x, out):
         if not math.isfinite(xi):
             bad = i
             break
-        e1 = ((xi - e1) * k) + e1
-        e2 = ((e1 - e2) * k) + e2
-        e3 = ((e2 - e3) * k) + e3
+        e1 = ema_step(k, b, e1, xi)
+        e2 = ema_step(k, b, e2, e1)
+        e3 = ema_step(k, b, e3, e2)
         v = e3 + ((3.0 * e1) - (3.0 * e2))
         out[i] = v
     else:
@@ -132,7 +138,8 @@ def make_block(period: int = 30) -> np.ndarray:
     blk = np.zeros(TEMA_WIDTH)
     blk[H_LOOKBACK] = tema_lookback(period)
     blk[TEMA_PERIOD] = period
-    blk[TEMA_K] = 2.0 / (period + 1.0)
+    blk[TEMA_B] = 1.0 - 2.0 / (period + 1.0)
+    blk[TEMA_K] = 1.0 - blk[TEMA_B]
     blk[TEMA_OUT] = np.nan
     return blk
 
@@ -187,7 +194,7 @@ class TEMA(StreamingIndicator):
 
 SPEC = KernelSpec(
     name="tema",
-    title="Double Exponential Moving Average",
+    title="Triple Exponential Moving Average",
     kind_id=24,
     type="trend",
     inputs=("close",),
