@@ -750,7 +750,7 @@ CASES: dict[str, Case] = {
             tuple(replace(i, parity=Parity(start=CONVERGED),
                           note="EMA(2*period - 1): alpha 1/period, seeded with the mean of 2*period - 1 inputs")
                   for i in talib("EMA", timeperiod=27)),
-            talipp_impls("SMMA", lambda p: (p["period"],), note="same seed and step (equal bit for bit)"),
+            talipp_impls("SMMA", lambda p: (p["period"],), note="same seed; the step written with a division (equal to rounding)"),
             numbagg_impl("move_exp_nanmean", lambda p: {"alpha": 1.0 / p["period"]},
                          note="pandas ewm(adjust=True) weights from the first input",
                          parity=Parity(start=CONVERGED)),

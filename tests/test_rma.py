@@ -16,10 +16,10 @@ def test_rma_of_true_range_is_atr(period, real_bars, synthetic):
     TA-Lib's ATR seeds with the mean of the true ranges of bars 1..period and
     then smooths with Wilder's step, so RMA over ``TRANGE[1:]`` gives TA-Lib's
     ATR shifted by the bar that has no true range: the NaN pattern is the
-    same and the values agree to 1e-12 (TA-Lib 0.8.1 rounds its step
-    differently from the classic ``(prev * (period - 1) + tr) / period``, by
-    a few units in the last place). ringta's own ATR uses the classic form,
-    as RMA does, so the two are equal bit for bit.
+    same and the values agree to 1e-12 (TA-Lib divides by ``period`` on every
+    step, ringta takes fused multiply-adds from the value two bars back; they
+    differ by a few units in the last place). ringta's own ATR takes the
+    same steps as RMA, so the two are equal bit for bit.
     """
     for bars in (real_bars, synthetic):
         h, l, c = bars["high"], bars["low"], bars["close"]

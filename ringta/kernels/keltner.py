@@ -18,7 +18,14 @@ Seed and warm-up
     close. The ATR is ringta's ATR kernel kept as a sub-block (TA-Lib's
     seed: the mean of the true ranges of bars ``1 .. atr_period``). All
     three outputs start at index ``max(period - 1, atr_period)``, when both
-    parts exist; NaN before.
+    parts exist; NaN before. From two bars after the first output on, the
+    middle line takes the EMA step from its value two bars back, as the ATR
+    does (:mod:`ringta.kernels._wilder`):
+    ``middle[t] = fma(middle[t-2], beta * beta, fma(b[t-1], beta, b[t]))``
+    with ``beta = 1 - 2 / (period + 1)`` (the EMA kernel's) and
+    ``b[t] = close[t] * (1 - beta * beta) / (1 + beta)`` (rounded once, as for
+    Wilder's steps), so the even and the odd bars form two independent
+    recursions in a batch run; until then it is the EMA kernel's own update.
 Inputs
     high, low, close.
 Outputs
@@ -27,7 +34,8 @@ Reference
     No TA-Lib function; with ``seed="sma"``, ``middle`` equals TA-Lib
     ``EMA(close, period)`` and ``upper``/``lower`` equal
     ``EMA +/- multiplier * ATR(atr_period)`` from the first valid index on,
-    to rounding (rtol 1e-12; ringta's EMA step is TA-Lib's, rearranged).
+    to rounding (rtol 1e-12; ringta's EMA step is TA-Lib's, rearranged; the
+    middle line agrees with ringta's ``ema`` to a few units in the last place).
 """
 
 from __future__ import annotations
@@ -40,9 +48,12 @@ import numpy as np
 from ._jit import F1, F2, I1, T3, f8, i8, entry, jit, void
 from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows
 from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
-from .atr import ATR_OUT, ATR_PERIOD, ATR_PM1, ATR_PREV, ATR_VALUE, ATR_WIDTH, _atr_step, atr_update
+from ._fma import fma
+from ._wilder import two_step_alpha, wilder_two
+from .atr import (ATR_ALPHA, ATR_APREV, ATR_BETA, ATR_BETA2, ATR_OUT, ATR_PREV, ATR_VALUE, ATR_VALUE2,
+                  ATR_WIDTH, atr_run, atr_update, first_bad_bar)
 from .atr import make_block as _atr_block
-from .ema import EMA_ALPHA, EMA_BETA, EMA_OUT, EMA_VALUE, EMA_WIDTH, SEEDS, _ema_step, ema_update
+from .ema import EMA_BETA, EMA_OUT, EMA_VALUE, EMA_WIDTH, SEEDS, ema_update
 from .ema import make_block as _ema_block
 from .trange import _trange_step
 
@@ -50,7 +61,17 @@ KELTNER_MULT = H_SIZE  # band multiplier
 KELTNER_OUT = H_SIZE + 1  # upper, middle, lower
 KELTNER_EMA = H_SIZE + 4  # EMA sub-block of the close (EMA_WIDTH floats)
 KELTNER_ATR = KELTNER_EMA + EMA_WIDTH  # ATR sub-block (ATR_WIDTH floats)
-KELTNER_WIDTH = KELTNER_ATR + ATR_WIDTH
+KELTNER_END = KELTNER_ATR + ATR_WIDTH
+KELTNER_M2 = KELTNER_END  # the middle line before the EMA sub-block's value
+KELTNER_BPREV = KELTNER_END + 1  # the last close times alpha
+KELTNER_EB2 = KELTNER_END + 2  # the EMA's beta squared
+KELTNER_EA = KELTNER_END + 3  # the middle line's alpha for the two-bars-back step
+KELTNER_WIDTH = KELTNER_END + 4
+
+# Bars per steady-state chunk of a batch run: the ATR recursion over a chunk,
+# then the middle line's recursion and the bands while the chunk is still in
+# L1; short enough that the two passes of neighbouring chunks overlap.
+_CHUNK = 512
 
 PARAMS = (
     Param("period", int, 20, 1, MAX_PERIOD, doc="EMA period of the middle line; alpha = 2 / (period + 1)"),
@@ -74,6 +95,19 @@ class KeltnerResult(NamedTuple):
     lower: float
 
 
+@jit(f8(f8, f8, f8, f8, f8))
+def _keltner_ema_step(beta, beta2, prev2, b_prev, b):
+    """The middle line's steady-state step from the value two bars back, as Wilder's (see _wilder).
+
+    ``fma(prev2, beta * beta, fma(b_prev, beta, b))`` with ``b`` the close times
+    the alpha of :func:`ringta.kernels._wilder.two_step_alpha`:
+    ringta's EMA kernel takes one multiply and one add per bar on its
+    recursion; here the even and odd bars are two chains of one fused
+    multiply-add, as for the ATR, so neither line limits a batch run.
+    """
+    return fma(prev2, beta2, fma(b_prev, beta, b))
+
+
 @jit(void(F1, f8, f8))
 def _keltner_write(blk, middle, atr):
     """Store the three outputs for a middle line and an ATR."""
@@ -86,8 +120,11 @@ def _keltner_write(blk, middle, atr):
 @jit(void(F1, f8, f8, f8))
 def _keltner_advance_full(blk, high, low, close):
     """The whole update through the EMA and ATR sub-blocks' own updates (warm-up included)."""
+    e = KELTNER_EMA
+    blk[KELTNER_M2] = blk[e + EMA_VALUE]
+    blk[KELTNER_BPREV] = blk[KELTNER_EA] * close
     m = ema_update(blk[KELTNER_EMA:KELTNER_ATR], close)
-    a = atr_update(blk[KELTNER_ATR:KELTNER_WIDTH], high, low, close)
+    a = atr_update(blk[KELTNER_ATR:KELTNER_END], high, low, close)
     n = blk[H_COUNT] + 1.0
     blk[H_COUNT] = n
     if n > blk[H_LOOKBACK]:
@@ -96,19 +133,25 @@ def _keltner_advance_full(blk, high, low, close):
 
 @jit(void(F1, f8, f8, f8))
 def _keltner_steady(blk, high, low, close):
-    """The update once every output exists: the EMA and ATR steps on the sub-blocks' fields.
+    """The update from two bars after the first output on: the two-bars-back steps on the fields.
 
-    Once ``count > lookback`` both sub-blocks are past their seeds, so their
-    own updates reduce to exactly these steps; the fields written are the
-    ones those updates write, so the block stays identical.
+    By then the EMA has a value two bars back and the ATR is past its first
+    step; the ATR fields written are the ones :func:`ringta.kernels.atr.atr_update`
+    writes, the EMA's its value, output and count.
     """
     e = KELTNER_EMA
     a = KELTNER_ATR
-    m = _ema_step(blk[e + EMA_ALPHA], blk[e + EMA_BETA], blk[e + EMA_VALUE], close)
+    b = blk[KELTNER_EA] * close
+    m = _keltner_ema_step(blk[e + EMA_BETA], blk[KELTNER_EB2], blk[KELTNER_M2], blk[KELTNER_BPREV], b)
+    blk[KELTNER_M2] = blk[e + EMA_VALUE]
+    blk[KELTNER_BPREV] = b
     blk[e + H_COUNT] += 1.0
     blk[e + EMA_VALUE] = m
     blk[e + EMA_OUT] = m
-    r = _atr_step(blk[a + ATR_PERIOD], blk[a + ATR_PM1], blk[a + ATR_VALUE], _trange_step(high, low, blk[a + ATR_PREV]))
+    t = _trange_step(high, low, blk[a + ATR_PREV]) * blk[a + ATR_ALPHA]
+    r = wilder_two(blk[a + ATR_BETA], blk[a + ATR_BETA2], blk[a + ATR_VALUE2], blk[a + ATR_APREV], t)
+    blk[a + ATR_VALUE2] = blk[a + ATR_VALUE]
+    blk[a + ATR_APREV] = t
     blk[a + H_COUNT] += 1.0
     blk[a + ATR_PREV] = close
     blk[a + ATR_VALUE] = r
@@ -120,7 +163,7 @@ def _keltner_steady(blk, high, low, close):
 @jit(T3(F1, f8, f8, f8))
 def keltner_update(blk, high, low, close):
     """Advance one Keltner block by one bar; return ``(upper, middle, lower)`` (NaN while warming up)."""
-    if blk[H_COUNT] > blk[H_LOOKBACK]:
+    if blk[H_COUNT] > blk[H_LOOKBACK] + 1.0:
         _keltner_steady(blk, high, low, close)
     else:
         _keltner_advance_full(blk, high, low, close)
@@ -165,7 +208,7 @@ def keltner_batch(blk, high, low, close, out_upper, out_middle, out_lower):
     m_len = close.shape[0]
     lb = blk[H_LOOKBACK]
     i = 0
-    while i < m_len and blk[H_COUNT] <= lb:
+    while i < m_len and blk[H_COUNT] <= lb + 1.0:
         h = high[i]
         lo = low[i]
         c = close[i]
@@ -181,42 +224,63 @@ def keltner_batch(blk, high, low, close, out_upper, out_middle, out_lower):
     e = KELTNER_EMA
     a = KELTNER_ATR
     k = blk[KELTNER_MULT]
-    alpha = blk[e + EMA_ALPHA]
+    alpha = blk[KELTNER_EA]
     beta = blk[e + EMA_BETA]
-    mid = blk[e + EMA_VALUE]
-    p = blk[a + ATR_PERIOD]
-    pm1 = blk[a + ATR_PM1]
+    eb2 = blk[KELTNER_EB2]
+    m1 = blk[e + EMA_VALUE]
+    m2 = blk[KELTNER_M2]
+    bp = blk[KELTNER_BPREV]
+    ra = blk[a + ATR_ALPHA]
+    rb = blk[a + ATR_BETA]
+    rb2 = blk[a + ATR_BETA2]
+    r1 = blk[a + ATR_VALUE]
+    r2 = blk[a + ATR_VALUE2]
+    tp = blk[a + ATR_APREV]
     prev = blk[a + ATR_PREV]
-    r = blk[a + ATR_VALUE]
     start = i
     bad = -1
-    for i in range(start, m_len):
-        h = high[i]
-        lo = low[i]
-        c = close[i]
-        if not (math.isfinite(h) and math.isfinite(lo) and math.isfinite(c)):
-            bad = i
+    while i < m_len:
+        hi = min(i + _CHUNK, m_len)
+        # The ATRs go to out_upper first; the second pass turns them into bands.
+        w1, w2, wt, wp, chk = atr_run(high, low, close, i, hi, ra, rb, rb2, r1, r2, tp, prev, out_upper)
+        if not (math.isfinite(w1) and math.isfinite(w2) and math.isfinite(chk)):
+            bad = first_bad_bar(high, low, close, i, hi)
+            if bad >= 0:
+                w1, w2, wt, wp, chk = atr_run(high, low, close, i, bad, ra, rb, rb2, r1, r2, tp, prev, out_upper)
+                hi = bad
+        r1, r2, tp, prev = w1, w2, wt, wp
+        cs = close[i:hi]
+        us = out_upper[i:hi]
+        ms = out_middle[i:hi]
+        ds = out_lower[i:hi]
+        for j in range(cs.shape[0]):
+            b = alpha * cs[j]
+            mid = _keltner_ema_step(beta, eb2, m2, bp, b)
+            m2 = m1
+            m1 = mid
+            bp = b
+            w = k * us[j]
+            us[j] = mid + w
+            ms[j] = mid
+            ds[j] = mid - w
+        i = hi
+        if bad >= 0:
             break
-        mid = _ema_step(alpha, beta, mid, c)
-        r = _atr_step(p, pm1, r, _trange_step(h, lo, prev))
-        prev = c
-        w = k * r
-        out_upper[i] = mid + w
-        out_middle[i] = mid
-        out_lower[i] = mid - w
-    else:
-        i = m_len
     done = i - start
     if done > 0:
         blk[H_COUNT] += done
         blk[e + H_COUNT] += done
-        blk[e + EMA_VALUE] = mid
-        blk[e + EMA_OUT] = mid
+        blk[e + EMA_VALUE] = m1
+        blk[e + EMA_OUT] = m1
+        blk[KELTNER_M2] = m2
+        blk[KELTNER_BPREV] = bp
         blk[a + H_COUNT] += done
         blk[a + ATR_PREV] = prev
-        blk[a + ATR_VALUE] = r
-        blk[a + ATR_OUT] = r
-        _keltner_write(blk, mid, r)
+        blk[a + ATR_VALUE] = r1
+        blk[a + ATR_VALUE2] = r2
+        blk[a + ATR_APREV] = tp
+        blk[a + ATR_OUT] = r1
+        _keltner_write(blk, m1, r1)
     return bad
 
 
@@ -230,7 +294,10 @@ def make_block(period: int = 20, multiplier: float = 2.0, atr_period: int = 10, 
     blk[KELTNER_MULT] = multiplier
     blk[KELTNER_OUT : KELTNER_OUT + 3] = np.nan
     blk[KELTNER_EMA:KELTNER_ATR] = _ema_block(period, seed)
-    blk[KELTNER_ATR:KELTNER_WIDTH] = _atr_block(atr_period)
+    blk[KELTNER_ATR:KELTNER_END] = _atr_block(atr_period)
+    beta = blk[KELTNER_EMA + EMA_BETA]
+    blk[KELTNER_EB2] = beta * beta
+    blk[KELTNER_EA] = two_step_alpha(beta, beta * beta)
     return blk
 
 

@@ -2,7 +2,8 @@
 
 Definition
     ``natr = atr / close * 100`` with ``atr`` Wilder's average true range
-    (:mod:`ringta.kernels.atr`), in TA-Lib's order of operations
+    (:mod:`ringta.kernels.atr`, whose block and steps NATR's block extends),
+    in TA-Lib's order of operations
     (``(atr / close) * 100``); 0 when the close is exactly 0, as in TA-Lib.
 Seed and warm-up
     As ATR: first value at index ``period`` (TA-Lib's lookback), NaN before.
@@ -26,15 +27,18 @@ import numpy as np
 from ._jit import F1, F2, I1, f8, i8, jit, void
 from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows
 from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
-from .atr import _atr_step
-from .trange import _trange_step
+from .atr import (ATR_ALPHA, ATR_APREV, ATR_BETA, ATR_BETA2, ATR_OUT, ATR_PREV, ATR_VALUE, ATR_VALUE2,
+                  ATR_WIDTH, atr_run, atr_update, first_bad_bar)
+from .atr import make_block as _atr_block
 
-NATR_PERIOD = H_SIZE
-NATR_PM1 = H_SIZE + 1  # period - 1
-NATR_PREV = H_SIZE + 2  # previous close
-NATR_ATR = H_SIZE + 3  # sum of true ranges during warm-up, then the ATR
-NATR_OUT = H_SIZE + 4
-NATR_WIDTH = H_SIZE + 5
+# NATR's block is ATR's block (same fields, advanced by atr_update) plus the output.
+NATR_OUT = ATR_WIDTH
+NATR_WIDTH = ATR_WIDTH + 1
+
+# Bars per steady-state chunk of a batch run: the ATR recursion over a chunk,
+# then its divisions in a vectorised pass while the chunk is still in L1;
+# short enough that the divider's work overlaps the next chunk's recursion.
+_CHUNK = 512
 
 PARAMS = (Param("period", int, 14, 1, MAX_PERIOD, doc="Wilder smoothing period"),)
 
@@ -49,22 +53,8 @@ def _natr_value(atr, close):
 @jit(f8(F1, f8, f8, f8))
 def natr_update(blk, high, low, close):
     """Advance one NATR block by one bar; return the new value (NaN while warming up)."""
-    n = blk[H_COUNT]
-    out = np.nan
-    if n > 0.0:
-        p = blk[NATR_PERIOD]
-        tr = _trange_step(high, low, blk[NATR_PREV])
-        if n <= p:
-            s = blk[NATR_ATR] + tr
-            if n == p:
-                s = s / p
-                out = _natr_value(s, close)
-        else:
-            s = _atr_step(p, blk[NATR_PM1], blk[NATR_ATR], tr)
-            out = _natr_value(s, close)
-        blk[NATR_ATR] = s
-    blk[NATR_PREV] = close
-    blk[H_COUNT] = n + 1.0
+    a = atr_update(blk, high, low, close)
+    out = _natr_value(a, close) if blk[H_COUNT] > blk[H_LOOKBACK] else np.nan
     blk[NATR_OUT] = out
     return out
 
@@ -99,38 +89,47 @@ def natr_batch(blk, high, low, close, out):
     m = close.shape[0]
     lb = blk[H_LOOKBACK]
     i = 0
-    while i < m and blk[H_COUNT] <= lb:
+    while i < m and blk[H_COUNT] <= lb + 1.0:
         if not (math.isfinite(high[i]) and math.isfinite(low[i]) and math.isfinite(close[i])):
             return i
         out[i] = natr_update(blk, high[i], low[i], close[i])
         i += 1
     if i == m:
         return -1
-    p = blk[NATR_PERIOD]
-    pm1 = blk[NATR_PM1]
-    prev = blk[NATR_PREV]
-    a = blk[NATR_ATR]
-    v = blk[NATR_OUT]
+    alpha = blk[ATR_ALPHA]
+    beta = blk[ATR_BETA]
+    beta2 = blk[ATR_BETA2]
+    v1 = blk[ATR_VALUE]
+    v2 = blk[ATR_VALUE2]
+    ap = blk[ATR_APREV]
+    prev = blk[ATR_PREV]
     start = i
     bad = -1
-    for i in range(start, m):
-        h = high[i]
-        lo = low[i]
-        c = close[i]
-        if not (math.isfinite(h) and math.isfinite(lo) and math.isfinite(c)):
-            bad = i
+    while i < m:
+        hi = min(i + _CHUNK, m)
+        w1, w2, wa, wp, chk = atr_run(high, low, close, i, hi, alpha, beta, beta2, v1, v2, ap, prev, out)
+        if not (math.isfinite(w1) and math.isfinite(w2) and math.isfinite(chk)):
+            bad = first_bad_bar(high, low, close, i, hi)
+            if bad >= 0:
+                w1, w2, wa, wp, chk = atr_run(high, low, close, i, bad, alpha, beta, beta2, v1, v2, ap, prev, out)
+                hi = bad
+        v1, v2, ap, prev = w1, w2, wa, wp
+        # The divisions in a pass of their own: it vectorises, and keeps them off the recursion's loop.
+        os = out[i:hi]
+        cs = close[i:hi]
+        for k in range(os.shape[0]):
+            os[k] = _natr_value(os[k], cs[k])
+        i = hi
+        if bad >= 0:
             break
-        a = _atr_step(p, pm1, a, _trange_step(h, lo, prev))
-        v = _natr_value(a, c)
-        prev = c
-        out[i] = v
-    else:
-        i = m
     if i > start:
         blk[H_COUNT] += i - start
-        blk[NATR_PREV] = prev
-        blk[NATR_ATR] = a
-        blk[NATR_OUT] = v
+        blk[ATR_PREV] = prev
+        blk[ATR_VALUE] = v1
+        blk[ATR_VALUE2] = v2
+        blk[ATR_APREV] = ap
+        blk[ATR_OUT] = v1
+        blk[NATR_OUT] = out[i - 1]
     return bad
 
 
@@ -139,11 +138,8 @@ def natr_lookback(period: int = 14) -> int:
 
 
 def make_block(period: int = 14) -> np.ndarray:
-    blk = np.zeros(NATR_WIDTH)
-    blk[H_LOOKBACK] = natr_lookback(period)
-    blk[NATR_PERIOD] = period
-    blk[NATR_PM1] = period - 1.0
-    blk[NATR_OUT] = np.nan
+    blk = np.full(NATR_WIDTH, np.nan)
+    blk[:ATR_WIDTH] = _atr_block(period)
     return blk
 
 

@@ -1,11 +1,18 @@
 """RMA: Wilder's moving average (also called SMMA, the smoothed moving average).
 
 Definition
-    ``rma[t] = (rma[t-1] * (period - 1) + x[t]) / period``, an EMA with
-    ``alpha = 1 / period``, written in TA-Lib's order of operations for its
-    ATR (multiply by ``period - 1``, add the input, divide by ``period``;
-    ``period - 1`` is stored in the block, the division is not replaced by a
-    multiplication). This is the smoothing inside Wilder's RSI, ATR and ADX.
+    ``rma[t] = rma[t-1] * beta + x[t] * alpha``, an EMA with
+    ``alpha = 1 / period``: ``beta = (period - 1) / period`` and
+    ``beta2 = beta * beta`` rounded once each, ``alpha`` the exact
+    ``(1 - beta2) / (1 + beta)`` rounded once (``1 - beta`` up to rounding,
+    chosen so that a constant input is a fixed point). With
+    ``a[t] = x[t] * alpha`` each value is computed from the one two bars back,
+    ``rma[t] = fma(rma[t-2], beta2, fma(a[t-1], beta, a[t]))`` (``fma``
+    rounds once), except the first value after the seed,
+    ``fma(rma[t-1], beta, a[t])``: the even and the odd bars then form two
+    independent recursions, twice as fast in a batch run as one (see
+    :mod:`ringta.kernels._wilder`). This is the smoothing inside Wilder's
+    RSI, ATR and ADX; TA-Lib's ATR writes it ``(prev * (period - 1) + x) / period``.
 Seed and warm-up
     ``seed="sma"`` (default; Wilder, TA-Lib's ATR and RSI, TradingView's
     ``ta.rma``): the first value is the simple mean of the first ``period``
@@ -23,11 +30,10 @@ Outputs
     ``value``, in the units of the input.
 Reference
     TA-Lib has no RMA function. With ``seed="sma"``, RMA of the true range
-    from bar 1 is TA-Lib's ``ATR`` (the classic C source performs these very
-    operations; TA-Lib 0.8.1 rounds its step differently, within 4e-15
-    relative) and the RMAs of the up and down moves give TA-Lib's ``RSI``;
-    equal bit for bit to ringta's ``atr`` on the true range and to talipp
-    ``SMMA``. ``seed="first"`` equals pandas
+    from bar 1 is TA-Lib's ``ATR`` and the RMAs of the up and down moves give
+    TA-Lib's ``RSI``, to rounding (rtol 1e-12); equal bit for bit to ringta's
+    ``atr`` on the true range (the same steps); talipp ``SMMA`` to rounding.
+    ``seed="first"`` equals pandas
     ``Series.ewm(alpha=1/period, adjust=False).mean()`` up to rounding
     (pandas writes the step as a weighted mean).
 """
@@ -41,13 +47,23 @@ import numpy as np
 from ._jit import F1, F2, I1, f8, i8, entry, jit, void
 from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows
 from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
+from ._wilder import wilder_coefficients, wilder_one, wilder_two
 
 RMA_PERIOD = H_SIZE
-RMA_PM1 = H_SIZE + 1  # period - 1
+RMA_BETA = H_SIZE + 1  # (period - 1) / period
 RMA_SEED_FIRST = H_SIZE + 2
 RMA_VALUE = H_SIZE + 3  # sum of the inputs during an "sma" warm-up, then the average
 RMA_OUT = H_SIZE + 4
-RMA_WIDTH = H_SIZE + 5
+RMA_ALPHA = H_SIZE + 5  # (1 - beta2) / (1 + beta)
+RMA_BETA2 = H_SIZE + 6  # beta * beta
+RMA_VALUE2 = H_SIZE + 7  # the value before RMA_VALUE
+RMA_APREV = H_SIZE + 8  # the last input times alpha
+RMA_WIDTH = H_SIZE + 9
+
+# Inputs per steady-state chunk of a batch run: the loop has no per-input
+# test; one look at the chunk's last two values tells whether every input
+# was finite (see _wilder).
+_CHUNK = 2048
 
 SEEDS = ("sma", "first")
 
@@ -57,26 +73,26 @@ PARAMS = (
 )
 
 
-@jit(f8(f8, f8, f8, f8))
-def _rma_step(period, pm1, prev, x):
-    """Wilder's step as TA-Lib writes it in ATR: ``(prev * (period - 1) + x) / period``."""
-    return (prev * pm1 + x) / period
-
-
 @jit(f8(F1, f8))
 def rma_update(blk, x):
     """Advance one RMA block by one input; return the new value (NaN while warming up)."""
     n = blk[H_COUNT]
     p = blk[RMA_PERIOD]
     v = blk[RMA_VALUE]
-    if blk[RMA_SEED_FIRST] != 0.0:
-        v = x if n == 0.0 else _rma_step(p, blk[RMA_PM1], v, x)
-    elif n < p:
+    seed_at = 0.0 if blk[RMA_SEED_FIRST] != 0.0 else p - 1.0  # the count at which the seed is taken
+    if n < seed_at:
         v = v + x
-        if n == p - 1.0:
-            v = v / p
+    elif n == seed_at:
+        v = x if seed_at == 0.0 else (v + x) / p
     else:
-        v = _rma_step(p, blk[RMA_PM1], v, x)
+        a = x * blk[RMA_ALPHA]
+        if n == seed_at + 1.0:
+            w = wilder_one(blk[RMA_BETA], v, a)
+        else:
+            w = wilder_two(blk[RMA_BETA], blk[RMA_BETA2], blk[RMA_VALUE2], blk[RMA_APREV], a)
+        blk[RMA_VALUE2] = v
+        blk[RMA_APREV] = a
+        v = w
     n += 1.0
     blk[H_COUNT] = n
     blk[RMA_VALUE] = v
@@ -112,13 +128,15 @@ def rma_update_rows(state, rows, x, out):
 def rma_batch(blk, x, out):
     """Run a whole series through ``blk``; return the first non-finite index or -1.
 
-    Warm-up goes through :func:`rma_update` itself; the steady state runs the
-    same step on locals.
+    Warm-up (up to the first two-bars-back step) goes through
+    :func:`rma_update` itself; the steady state runs the same step on locals,
+    chunk by chunk, without per-input tests.
     """
     m = x.shape[0]
     lb = blk[H_LOOKBACK]
+    seed_at = 0.0 if blk[RMA_SEED_FIRST] != 0.0 else blk[RMA_PERIOD] - 1.0
     i = 0
-    while i < m and blk[H_COUNT] <= lb:
+    while i < m and (blk[H_COUNT] <= lb or blk[H_COUNT] <= seed_at + 1.0):
         xi = x[i]
         if not math.isfinite(xi):
             return i
@@ -126,24 +144,53 @@ def rma_batch(blk, x, out):
         i += 1
     if i == m:
         return -1
-    p = blk[RMA_PERIOD]
-    pm1 = blk[RMA_PM1]
-    v = blk[RMA_VALUE]
+    alpha = blk[RMA_ALPHA]
+    beta = blk[RMA_BETA]
+    beta2 = blk[RMA_BETA2]
+    v1 = blk[RMA_VALUE]
+    v2 = blk[RMA_VALUE2]
+    ap = blk[RMA_APREV]
     start = i
     bad = -1
-    for i in range(start, m):
-        xi = x[i]
-        if not math.isfinite(xi):
-            bad = i
-            break
-        v = _rma_step(p, pm1, v, xi)
-        out[i] = v
-    else:
-        i = m
+    while i < m:
+        hi = min(i + _CHUNK, m)
+        xs = x[i:hi]
+        os = out[i:hi]
+        w1 = v1
+        w2 = v2
+        wa = ap
+        for k in range(xs.shape[0]):
+            a = xs[k] * alpha
+            w = wilder_two(beta, beta2, w2, wa, a)
+            w2 = w1
+            w1 = w
+            wa = a
+            os[k] = w
+        if not (math.isfinite(w1) and math.isfinite(w2)):
+            for k in range(xs.shape[0]):
+                if not math.isfinite(xs[k]):
+                    bad = i + k
+                    break
+            if bad >= 0:  # redo the chunk up to the bad input
+                hi = bad
+                for k in range(bad - i):
+                    a = xs[k] * alpha
+                    w = wilder_two(beta, beta2, v2, ap, a)
+                    v2 = v1
+                    v1 = w
+                    ap = a
+                i = hi
+                break
+        v1 = w1
+        v2 = w2
+        ap = wa
+        i = hi
     if i > start:
         blk[H_COUNT] += i - start
-        blk[RMA_VALUE] = v
-        blk[RMA_OUT] = v
+        blk[RMA_VALUE] = v1
+        blk[RMA_VALUE2] = v2
+        blk[RMA_APREV] = ap
+        blk[RMA_OUT] = v1
     return bad
 
 
@@ -155,7 +202,7 @@ def make_block(period: int = 14, seed: str = "sma") -> np.ndarray:
     blk = np.zeros(RMA_WIDTH)
     blk[H_LOOKBACK] = rma_lookback(period, seed)
     blk[RMA_PERIOD] = period
-    blk[RMA_PM1] = period - 1.0
+    blk[RMA_ALPHA], blk[RMA_BETA], blk[RMA_BETA2] = wilder_coefficients(period)
     blk[RMA_SEED_FIRST] = 1.0 if seed == "first" else 0.0
     blk[RMA_OUT] = np.nan
     return blk

@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from ._jit import F1, F2, I1, f8, i8, jit, void
+from ._jit import F1, F2, I1, b1, f8, i8, jit, void
 from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, check_rows
 from ._spec import KernelSpec, StreamingIndicator, batch_call
 
@@ -30,6 +30,10 @@ TRANGE_OUT = H_SIZE + 1
 TRANGE_WIDTH = H_SIZE + 2
 
 PARAMS = ()
+
+# Bars per chunk of a batch run: a chunk with a non-finite input is cut
+# there, so the chunk bounds how far a run goes past it before stopping.
+CHUNK = 16384
 
 
 @jit(f8(f8, f8, f8))
@@ -77,29 +81,65 @@ def trange_update_rows(state, rows, high, low, close, out):
         out[i, 0] = trange_update(state[rows[i]], high[i], low[i], close[i])
 
 
+@jit(b1(F1, F1, F1, f8, F1))
+def _true_ranges(high, low, close, prev0, out):
+    """``out[k]`` = the true range of bar ``k`` (bar 0 against ``prev0``); False if an input is not finite.
+
+    A true range is finite only if its high and low are (for a finite
+    previous close), so the test looks at the range and at the previous
+    close (``x - x`` is 0 for a finite x, NaN otherwise), with the last close
+    on its own: no value is carried from one bar to the next and there is no
+    branch, so the loop vectorises.
+    """
+    n = high.shape[0]
+    if n == 0:
+        return True
+    t = _trange_step(high[0], low[0], prev0)
+    out[0] = t
+    ok = math.isfinite(t) and math.isfinite(close[n - 1])
+    hs = high[1:]
+    ls = low[1:]
+    ps = close[: n - 1]
+    os = out[1:n]
+    for k in range(hs.shape[0]):
+        p = ps[k]
+        t = _trange_step(hs[k], ls[k], p)
+        ok &= ((t - t) + (p - p)) == 0.0
+        os[k] = t
+    return ok
+
+
 @jit(i8(F1, F1, F1, F1, F1))
 def trange_batch(blk, high, low, close, out):
-    """Run whole series through ``blk``; return the first non-finite index or -1."""
-    n = blk[H_COUNT]
+    """Run whole series through ``blk``; return the first non-finite index or -1.
+
+    Chunk by chunk, :func:`_true_ranges` (the streaming step on every bar,
+    vectorised); a chunk with a non-finite input is cut at the first one.
+    """
+    m = close.shape[0]
+    n0 = blk[H_COUNT]
     prev = blk[TRANGE_PREV]
-    v = blk[TRANGE_OUT]
+    i = 0
     bad = -1
-    for i in range(close.shape[0]):
-        h = high[i]
-        lo = low[i]
-        c = close[i]
-        if not (math.isfinite(h) and math.isfinite(lo) and math.isfinite(c)):
-            bad = i
+    while i < m:
+        hi = min(i + CHUNK, m)
+        if not _true_ranges(high[i:hi], low[i:hi], close[i:hi], prev, out[i:hi]):
+            for j in range(i, hi):  # or a true range too large for a float, from finite inputs
+                if not (math.isfinite(high[j]) and math.isfinite(low[j]) and math.isfinite(close[j])):
+                    bad = j
+                    hi = j
+                    break
+        if n0 + i == 0.0 and hi > 0:  # the very first bar has no previous close
+            out[0] = np.nan
+        if hi > i:
+            prev = close[hi - 1]
+        i = hi
+        if bad >= 0:
             break
-        v = np.nan
-        if n > 0.0:
-            v = _trange_step(h, lo, prev)
-        prev = c
-        n += 1.0
-        out[i] = v
-    blk[H_COUNT] = n
-    blk[TRANGE_PREV] = prev
-    blk[TRANGE_OUT] = v
+    if i > 0:
+        blk[H_COUNT] = n0 + i
+        blk[TRANGE_PREV] = prev
+        blk[TRANGE_OUT] = out[i - 1]
     return bad
 
 
