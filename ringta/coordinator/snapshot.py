@@ -25,7 +25,9 @@ FORMAT = "ringta-session"
 # 2: window extremes (MAX, MIN, WILLR, AROON, STOCHF, Donchian...) keep block
 # prefix/suffix maxima instead of a deque; the widths are unchanged, so a
 # version-1 block would restore without error and give wrong values.
-VERSION = 2
+# 3: Wilder smoothing (RMA, ATR, NATR, Keltner, CMO), DEMA, TEMA, ADOSC and
+# others keep fused-step coefficients and values two bars back.
+VERSION = 3
 TABLES = ("arena", "program", "siv", "symtab", "bars")
 
 
