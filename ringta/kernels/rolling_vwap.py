@@ -13,12 +13,14 @@ Definition
     NaN after the first valid index.
 Seed and warm-up
     First value at index ``period - 1``; NaN before. The two window sums
-    (price x volume, volume) are updated in O(1) per bar as compensated sums
-    (Knuth's TwoSum, the rounding error of every addition and removal kept in
-    a second float), and recomputed from the block's rings at the first full
-    window and then about every 512 bars, as ringta's SMA does, so they do
-    not drift. A count of the bars with volume > 0 in the window detects a
-    volume-free window exactly (and sets both sums to exactly 0).
+    (price x volume, volume) are updated in O(1) per bar as compensated sums:
+    the incoming minus the outgoing term is formed exactly as a pair
+    (Knuth's TwoSum) and added to the sum with TwoSum, the rounding error of
+    the addition and the pair's second part kept in a second float. They
+    are recomputed from the block's rings at the first full window and then
+    about every 512 bars, as ringta's SMA does, so they do not drift. A
+    count of the bars with volume > 0 in the window detects a volume-free
+    window exactly (and sets both sums to exactly 0).
 Inputs
     open, high, low, close, volume.
 Outputs
@@ -36,6 +38,8 @@ import math
 import numba as nb
 import numpy as np
 
+from ._deque import first_nonfinite
+from ._fma import fma
 from ._jit import F1, F2, I1, f8, i8, jit, void
 from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, anchor_cycles, check_rows
 from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
@@ -64,13 +68,29 @@ PARAMS = (
 )
 
 
-@jit(T2(f8, f8, f8))
-def _two_sum_add(s, c, x):
-    """Add ``x`` to the compensated sum ``(s, c)`` (Knuth's TwoSum): the sum is ``s + c``."""
-    t = s + x
-    z = t - s
-    e = (s - (t - z)) + (x - z)
-    return t, c + e
+@jit(T2(f8, f8), inline=True)
+def _two_sum(a, b):
+    """Knuth's TwoSum: ``(s, e)`` with ``s = fl(a + b)`` and ``s + e == a + b`` exactly."""
+    s = a + b
+    z = s - a
+    return s, (a - (s - z)) + (b - z)
+
+
+@jit(T2(f8, f8, f8, f8, f8), inline=True)
+def _add_exact(s, c, d, e, one):
+    """Add the exact value ``d + e`` to the compensated sum ``(s, c)``: one addition on ``s``'s chain.
+
+    ``one`` is 1.0: ``fma(a, one, b)`` is ``a + b`` with the same single
+    rounding, so the values are TwoSum's; issued as multiply-adds, half of
+    these additions run on the core's multiply-add units instead of queueing
+    for its two adders, which bound a batch run. (The batch driver passes a
+    1.0 the compiler cannot see, so it does not turn them back into adds.)
+    """
+    t = s + d
+    z = fma(t, one, -s)  # t - s
+    y = fma(z, -one, t)  # t - z
+    err = (s - y) + fma(z, -one, d)  # (s - (t - z)) + (d - z)
+    return t, c + fma(err, one, e)
 
 
 @jit(T2(F1, i8, i8))
@@ -79,7 +99,7 @@ def _compensated_sum(a, start, n):
     s = 0.0
     c = 0.0
     for j in range(start, start + n):
-        s, c = _two_sum_add(s, c, a[j])
+        s, c = _add_exact(s, c, a[j], 0.0, 1.0)
     return s, c
 
 
@@ -94,7 +114,12 @@ def _bar_price(kind, open_, high, low, close):
 
 @jit(f8(F1, f8, f8, f8, f8, f8))
 def rolling_vwap_update(blk, open_, high, low, close, volume):
-    """Advance one rolling-VWAP block by one bar; return the new value (NaN while warming up)."""
+    """Advance one rolling-VWAP block by one bar; return the new value (NaN while warming up).
+
+    The incoming minus the outgoing term is formed exactly first (a TwoSum
+    pair), so each window sum takes one addition per bar on its dependency
+    chain; :func:`rolling_vwap_batch` performs the same operations.
+    """
     ip = int(blk[RVWAP_PERIOD])
     pos = int(blk[RVWAP_POS])
     price = _bar_price(blk[RVWAP_PRICE], open_, high, low, close)
@@ -105,7 +130,8 @@ def rolling_vwap_update(blk, open_, high, low, close, volume):
     old_v = blk[slot_v]
     blk[slot_pv] = pv
     blk[slot_v] = volume
-    nz = blk[RVWAP_NZ] + (1.0 if volume > 0.0 else 0.0) - (1.0 if old_v > 0.0 else 0.0)
+    # counts of bars are small integers: the grouping of this sum does not change its value
+    nz = blk[RVWAP_NZ] + ((1.0 if volume > 0.0 else 0.0) - (1.0 if old_v > 0.0 else 0.0))
     anchor = False
     cyc = blk[RVWAP_CYC]
     if pos == ip - 1:
@@ -121,10 +147,10 @@ def rolling_vwap_update(blk, open_, high, low, close, volume):
         spv, cpv = _compensated_sum(blk, RVWAP_RING, ip)
         sv, cv = _compensated_sum(blk, RVWAP_RING + ip, ip)
     else:
-        spv, cpv = _two_sum_add(blk[RVWAP_SPV], blk[RVWAP_CPV], pv)
-        spv, cpv = _two_sum_add(spv, cpv, -old_pv)
-        sv, cv = _two_sum_add(blk[RVWAP_SV], blk[RVWAP_CV], volume)
-        sv, cv = _two_sum_add(sv, cv, -old_v)
+        dpv, epv = _two_sum(pv, -old_pv)
+        dv, ev = _two_sum(volume, -old_v)
+        spv, cpv = _add_exact(blk[RVWAP_SPV], blk[RVWAP_CPV], dpv, epv, 1.0)
+        sv, cv = _add_exact(blk[RVWAP_SV], blk[RVWAP_CV], dv, ev, 1.0)
     if nz == 0.0:
         # No volume in the window: both exact sums are 0.
         spv = 0.0
@@ -170,85 +196,205 @@ def rolling_vwap_update_rows(state, rows, open_, high, low, close, volume, out):
         out[i, 0] = rolling_vwap_update(state[rows[i]], open_[i], high[i], low[i], close[i], volume[i])
 
 
-@jit(i8(F1, F1, F1, F1, F1, F1, F1))
+# Bars per chunk of the batch driver: its scratch arrays (about ten of this
+# length) stay in the core's cache between the passes over a chunk.
+CHUNK = 4096
+
+
+@jit(i8(F1, F1, F1, F1, F1, i8, i8))
+def _first_bad(open_, high, low, close, volume, lo, hi):
+    """Index of the first bar of ``lo:hi`` with a non-finite input or a negative volume, or -1.
+
+    One vectorised pass per input when all are valid (a per-bar test of all
+    five inputs at once does not vectorise).
+    """
+    bad = hi
+    for a in (open_, high, low, close, volume):
+        b = first_nonfinite(a, lo, bad)
+        if b >= 0:
+            bad = b
+    neg = 0
+    vs = volume[lo:bad]
+    for i in range(vs.shape[0]):
+        neg += vs[i] < 0.0
+    if neg > 0:
+        for i in range(vs.shape[0]):
+            if vs[i] < 0.0:
+                return lo + i
+    return bad if bad < hi else -1
+
+
+@jit(i8(F1, F1, F1, F1, F1, F1, F1), nrt=True)  # allocates its scratch arrays
 def rolling_vwap_batch(blk, open_, high, low, close, volume, out):
     """Run whole series through ``blk``; return the first bad index (non-finite, negative volume) or -1.
 
-    The same steps as :func:`rolling_vwap_update`, in the same order, with
-    the scalar state in locals (the rings stay in the block), so the values
-    and the final block are those of streaming, bit for bit.
+    The operations of :func:`rolling_vwap_update`, in the same order, in
+    passes over chunks of bars: the prices, ``price * volume`` and the exact
+    incoming-minus-outgoing pairs (independent per bar: vectorised), then the
+    compensated window sums (the only loop-carried work, on locals), then the
+    divisions (vectorised). The outgoing terms come from a copy of the rings
+    followed by the chunk's own terms; the rings are refilled at the end, so
+    the values and the final block are those of streaming, bit for bit.
     """
     m = close.shape[0]
     ip = int(blk[RVWAP_PERIOD])
     kind = blk[RVWAP_PRICE]
-    acyc = blk[RVWAP_ACYC]
     lb = blk[H_LOOKBACK]
     rpv = RVWAP_RING
     rv = RVWAP_RING + ip
-    cyc = blk[RVWAP_CYC]
-    pos = int(blk[RVWAP_POS])
+    pos0 = int(blk[RVWAP_POS])
+    # Phase within the re-anchoring cycle: ring cycles * period + slot; an
+    # anchor falls on the bar at phase cycle_len - 1.
+    cycle_len = int(blk[RVWAP_ACYC]) * ip
+    ph = int(blk[RVWAP_CYC]) * ip + pos0
     spv = blk[RVWAP_SPV]
     cpv = blk[RVWAP_CPV]
     sv = blk[RVWAP_SV]
     cv = blk[RVWAP_CV]
     nz = blk[RVWAP_NZ]
-    n = blk[H_COUNT]
-    out_v = blk[RVWAP_OUT]
+    n0 = blk[H_COUNT]
+    one = blk[RVWAP_PERIOD] / blk[RVWAP_PERIOD]  # 1.0, opaque to the compiler (see _add_exact)
+    L = min(max(CHUNK, ip), m)  # at least a period: the terms carried over cost O(1) per bar
+    pvb = np.empty(ip + L)  # the last ip terms before the chunk, oldest first, then the chunk's
+    vb = np.empty(ip + L)
+    dpv = np.empty(L)
+    epv = np.empty(L)
+    dv = np.empty(L)
+    ev = np.empty(L)
+    dnz = np.empty(L)
+    den = np.empty(L)
+    for t in range(ip):
+        j = pos0 + t
+        j = j - ip if j >= ip else j
+        pvb[t] = blk[rpv + j]
+        vb[t] = blk[rv + j]
     bad = -1
-    for i in range(m):
-        o = open_[i]
-        h = high[i]
-        lo = low[i]
-        c = close[i]
-        vol = volume[i]
-        if not (math.isfinite(o) and math.isfinite(h) and math.isfinite(lo) and math.isfinite(c)
-                and math.isfinite(vol) and vol >= 0.0):
-            bad = i
+    end = m
+    i = 0
+    while i < end:
+        stop = min(end, i + L)
+        k_n = stop - i
+        # Zero-based slices: indexes the compiler knows are not negative.
+        pvn = pvb[ip : ip + k_n]
+        vn = vb[ip : ip + k_n]
+        pvo = pvb[:k_n]
+        vo = vb[:k_n]
+        ob = open_[i:stop]
+        hb = high[i:stop]
+        lob = low[i:stop]
+        cb = close[i:stop]
+        volb = volume[i:stop]
+        outb = out[i:stop]
+        if kind == 0.0:
+            for k in range(k_n):
+                pvn[k] = ((hb[k] + lob[k] + cb[k]) / 3.0) * volb[k]
+        elif kind == 1.0:
+            for k in range(k_n):
+                pvn[k] = ((ob[k] + hb[k] + lob[k] + cb[k]) / 4.0) * volb[k]
+        else:
+            for k in range(k_n):
+                pvn[k] = cb[k] * volb[k]
+        neg = 0
+        for k in range(k_n):
+            vn[k] = volb[k]
+            neg += 1 if volb[k] < 0.0 else 0
+        # A finite price * volume means a finite price and volume, and a finite price finite
+        # inputs to it: the products (in cache) are checked instead of those inputs, the
+        # others (open for the typical price; open, high, low for the close) directly. The
+        # inputs themselves only when something is off (a product may also have overflowed).
+        suspect = neg > 0 or first_nonfinite(pvb, ip, ip + k_n) >= 0
+        if kind != 1.0:
+            suspect = suspect or first_nonfinite(open_, i, stop) >= 0
+        if kind == 2.0:
+            suspect = suspect or first_nonfinite(high, i, stop) >= 0 or first_nonfinite(low, i, stop) >= 0
+        if suspect:
+            b = _first_bad(open_, high, low, close, volume, i, stop)
+            if b >= 0:
+                stop = end = bad = b
+                k_n = stop - i
+        if k_n == 0:
             break
-        price = _bar_price(kind, o, h, lo, c)
-        pv = price * vol
-        old_pv = blk[rpv + pos]
-        old_v = blk[rv + pos]
-        blk[rpv + pos] = pv
-        blk[rv + pos] = vol
-        nz = nz + (1.0 if vol > 0.0 else 0.0) - (1.0 if old_v > 0.0 else 0.0)
-        anchor = False
-        if pos == ip - 1:
-            cyc += 1.0
-            if cyc >= acyc:
-                anchor = True
-                cyc = 0.0
-            pos = 0
-        else:
-            pos += 1
-        if anchor:
-            spv, cpv = _compensated_sum(blk, rpv, ip)
-            sv, cv = _compensated_sum(blk, rv, ip)
-        else:
-            spv, cpv = _two_sum_add(spv, cpv, pv)
-            spv, cpv = _two_sum_add(spv, cpv, -old_pv)
-            sv, cv = _two_sum_add(sv, cv, vol)
-            sv, cv = _two_sum_add(sv, cv, -old_v)
-        if nz == 0.0:
-            spv = 0.0
-            cpv = 0.0
-            sv = 0.0
-            cv = 0.0
-        n += 1.0
-        if n > lb:
-            out_v = price if nz == 0.0 else (spv + cpv) / (sv + cv)
-        else:
-            out_v = np.nan
-        out[i] = out_v
-    blk[H_COUNT] = n
-    blk[RVWAP_CYC] = cyc
+        # one loop per pair of inputs: few streams per loop, so each vectorises
+        for k in range(k_n):
+            t, e = _two_sum(pvn[k], -pvo[k])
+            dpv[k] = t
+            epv[k] = e
+        for k in range(k_n):
+            t, e = _two_sum(vn[k], -vo[k])
+            dv[k] = t
+            ev[k] = e
+            dnz[k] = (1.0 if vn[k] > 0.0 else 0.0) - (1.0 if vo[k] > 0.0 else 0.0)
+        k = 0
+        while k < k_n:
+            # plain steps up to the next re-anchoring
+            kend = min(k_n, k + (cycle_len - 1 - ph))
+            # zero-based views: indexes the compiler knows are not negative
+            d1 = dpv[k:kend]
+            e1 = epv[k:kend]
+            d2 = dv[k:kend]
+            e2 = ev[k:kend]
+            dz = dnz[k:kend]
+            o1 = outb[k:kend]
+            o2 = den[k:kend]
+            for q in range(kend - k):
+                spv, cpv = _add_exact(spv, cpv, d1[q], e1[q], one)
+                sv, cv = _add_exact(sv, cv, d2[q], e2[q], one)
+                nz += dz[q]
+                if nz == 0.0:
+                    spv = 0.0
+                    cpv = 0.0
+                    sv = 0.0
+                    cv = 0.0
+                    o1[q] = _bar_price(kind, ob[k + q], hb[k + q], lob[k + q], cb[k + q])
+                    o2[q] = 1.0
+                else:
+                    o1[q] = fma(spv, one, cpv)
+                    o2[q] = sv + cv
+            ph += kend - k
+            k = kend
+            if k < k_n:  # the window ends at the ring's last slot: summed afresh
+                spv, cpv = _compensated_sum(pvb, k + 1, ip)
+                sv, cv = _compensated_sum(vb, k + 1, ip)
+                nz += dnz[k]
+                if nz == 0.0:
+                    spv = 0.0
+                    cpv = 0.0
+                    sv = 0.0
+                    cv = 0.0
+                    outb[k] = _bar_price(kind, ob[k], hb[k], lob[k], cb[k])
+                    den[k] = 1.0
+                else:
+                    outb[k] = spv + cpv
+                    den[k] = sv + cv
+                ph = 0
+                k += 1
+        for q in range(k_n):
+            outb[q] = outb[q] / den[q]  # price / 1.0 is the price: a window without volume
+        for t in range(ip):  # the last ip terms move to the front for the next chunk
+            pvb[t] = pvb[k_n + t]
+            vb[t] = vb[k_n + t]
+        i = stop
+    if end == 0:
+        return bad
+    # Before the first valid value the output is NaN, as in streaming.
+    warm = min(end, max(0, int(lb - n0)))
+    for q in range(warm):
+        out[q] = np.nan
+    pos = (pos0 + end) % ip
+    for t in range(ip):  # pvb[0:ip] holds the last ip terms, oldest first: the oldest goes to slot pos
+        j = pos + t
+        j = j - ip if j >= ip else j
+        blk[rpv + j] = pvb[t]
+        blk[rv + j] = vb[t]
+    blk[H_COUNT] = n0 + end
+    blk[RVWAP_CYC] = ph // ip
     blk[RVWAP_POS] = pos
     blk[RVWAP_SPV] = spv
     blk[RVWAP_CPV] = cpv
     blk[RVWAP_SV] = sv
     blk[RVWAP_CV] = cv
     blk[RVWAP_NZ] = nz
-    blk[RVWAP_OUT] = out_v
+    blk[RVWAP_OUT] = out[end - 1]
     return bad
 
 

@@ -37,12 +37,12 @@ from typing import NamedTuple
 import numba as nb
 import numpy as np
 
-from ._deque import deque_push, deque_width
+from ._deque import chunk_len, deque_push, deque_width, first_nonfinite, scratch_width, window_run2
 from ._jit import F1, F2, I1, f8, i8, jit, void
 from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows
 from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
 from .sma import make_block as _sma_block
-from .sma import sma_update
+from .sma import sma_batch, sma_update
 
 T2 = nb.types.UniTuple(nb.float64, 2)
 
@@ -76,13 +76,18 @@ class StochResult(NamedTuple):
     slowd: float
 
 
+@jit(f8(f8, f8, f8), inline=True)
+def _fastk(highest, lowest, close):
+    diff = highest - lowest
+    v = ((close - lowest) / diff) * 100.0  # inf or NaN for a flat window (no exception: error_model="numpy")
+    flat = diff <= FLAT_RTOL * max(abs(highest), abs(lowest))
+    return 0.0 if flat else v  # a select, not a branch: the batch loop vectorises
+
+
 @jit(f8(f8, f8, f8))
 def stoch_fastk(highest, lowest, close):
     """TA-Lib 0.8's fast %K: ``((close - lowest) / (highest - lowest)) * 100``, 0 for a flat window."""
-    diff = highest - lowest
-    if diff <= FLAT_RTOL * max(abs(highest), abs(lowest)):
-        return 0.0
-    return ((close - lowest) / diff) * 100.0
+    return _fastk(highest, lowest, close)
 
 
 @jit(T2(F1, f8, f8, f8))
@@ -128,23 +133,79 @@ def stoch_update_rows(state, rows, high, low, close, out):
         out[i, 1] = d
 
 
-@jit(i8(F1, F1, F1, F1, F1, F1))
+@jit(void(F1, F1, F1))
+def _smooth(sub, x, out):
+    """Feed ``x`` through the SMA sub-block ``sub``, values to ``out``, exactly as its update would."""
+    if first_nonfinite(x, 0, x.shape[0]) < 0:
+        sma_batch(sub, x, out)
+    else:  # an overflowing input: the SMA's batch driver would refuse it, its update does not
+        for i in range(x.shape[0]):
+            out[i] = sma_update(sub, x[i])
+
+
+@jit(i8(F1, F1, F1, F1, F1, F1), nrt=True)  # allocates its scratch buffers
 def stoch_batch(blk, high, low, close, out_k, out_d):
     """Run whole series through ``blk``; return the first non-finite index or -1.
 
-    The deques and the SMA sub-blocks are the state; the same update runs for
-    every bar, so the values are exactly those of streaming.
+    As :func:`ringta.kernels.stochf.stochf_batch`: chunk by chunk,
+    :func:`~ringta.kernels._deque.window_run2` pushes the highs and lows
+    exactly as :func:`stoch_update` does and stages the extremes; fast %K
+    (vectorised) goes to ``out_d`` as scratch; then the SMA sub-blocks' own
+    batch driver (equal to their streaming update, bit for bit) turns it into
+    slowk in ``out_k`` and slowk into slowd in ``out_d``.
     """
-    for i in range(close.shape[0]):
-        h = high[i]
-        lo = low[i]
-        c = close[i]
-        if not (math.isfinite(h) and math.isfinite(lo) and math.isfinite(c)):
-            return i
-        k, d = stoch_update(blk, h, lo, c)
-        out_k[i] = k
-        out_d[i] = d
-    return -1
+    cap = int(blk[STOCH_KP])
+    lows = STOCH_HIGHS + 2 + 2 * cap
+    n = blk[H_COUNT]
+    m = close.shape[0]
+    end = m
+    bad = -1
+    q = int(n)
+    first = min(m, max(0, cap - 1 - q))  # the first bar with a full window feeds the slowk SMA
+    step = chunk_len(cap)
+    hh = np.empty(min(step, m))
+    ll = np.empty(min(step, m))
+    tmp = np.empty(scratch_width(cap))
+    i = 0
+    while i < end:
+        stop = min(end, i + step - (q + i) % cap)  # chunks end on block boundaries
+        for a in (high, low, close):  # checked chunk by chunk, while in cache
+            b = first_nonfinite(a, i, stop)
+            if b >= 0:
+                stop = end = bad = b
+        if stop == i:
+            break
+        window_run2(blk, STOCH_HIGHS, lows, cap, n + i, high, low, i, stop, hh, ll, 0, tmp)
+        # Zero-based slices: indexes the compiler knows are not negative (no wraparound code).
+        s = min(max(first, i), stop)
+        hb = hh[s - i : stop - i]
+        lb_ = ll[s - i : stop - i]
+        cb = close[s:stop]
+        kb = out_d[s:stop]
+        for k in range(stop - s):
+            kb[k] = _fastk(hb[k], lb_[k], cb[k])
+        i = stop
+    if end == 0:
+        return bad
+    sk = blk[int(blk[STOCH_SK]) : int(blk[STOCH_SD])]
+    sd = blk[int(blk[STOCH_SD]) : int(blk[STOCH_END])]
+    first = min(first, end)
+    # slowd is fed from the bar where slowk's SMA is past its own lookback
+    first2 = min(end, max(first, cap - 1 + int(sk[H_LOOKBACK]) - q))
+    if first < end:
+        _smooth(sk, out_d[first:end], out_k[first:end])
+    if first2 < end:
+        _smooth(sd, out_k[first2:end], out_d[first2:end])
+    # Before the first valid value the outputs are the block's (NaN), as in streaming.
+    warm = min(end, max(0, int(blk[H_LOOKBACK]) - q))
+    for i in range(warm):
+        out_k[i] = blk[STOCH_OUT]
+        out_d[i] = blk[STOCH_OUT + 1]
+    if warm < end:
+        blk[STOCH_OUT] = out_k[end - 1]
+        blk[STOCH_OUT + 1] = out_d[end - 1]
+    blk[H_COUNT] = n + end
+    return bad
 
 
 def stoch_lookback(fastk_period: int = 5, slowk_period: int = 3, slowd_period: int = 3) -> int:

@@ -49,7 +49,7 @@ from typing import NamedTuple
 import numba as nb
 import numpy as np
 
-from ._deque import deque_push, deque_width
+from ._deque import chunk_len, deque_push, deque_width, first_nonfinite, scratch_width, window_run2
 from ._jit import F1, F2, I1, f8, i8, jit, void
 from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows
 from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
@@ -57,7 +57,7 @@ from .rsi import RSI_GAIN, RSI_INV, RSI_LOSS, RSI_OUT, RSI_PERIOD, RSI_PREV
 from .rsi import make_block as _rsi_block
 from .sma import make_block as _sma_block
 from .sma import sma_update
-from .stoch import stoch_fastk
+from .stoch import _fastk, _smooth, stoch_fastk
 
 T2 = nb.types.UniTuple(nb.float64, 2)
 
@@ -182,21 +182,121 @@ def stochrsi_update_rows(state, rows, x, out):
         out[i, 1] = d
 
 
-@jit(i8(F1, F1, F1, F1))
+@jit(i8(F1, F1, F1, F1), nrt=True)  # allocates its scratch buffers
 def stochrsi_batch(blk, x, out_k, out_d):
     """Run a whole series through ``blk``; return the first non-finite index or -1.
 
-    The RSI and STOCHF sub-blocks are the state; the same update runs for
-    every input, so the values are exactly those of streaming.
+    The RSI's warm-up goes through :func:`stochrsi_update` itself. After
+    that, chunk by chunk: the moves (vectorised), the Wilder averages in
+    TA-Lib's order on locals (the only loop-carried work), the RSI values
+    (vectorised), the window extremes by
+    :func:`~ringta.kernels._deque.window_run2` (the pushes of
+    :func:`stochrsi_update`, same final block) and fast %K (vectorised) into
+    ``out_k``; then the SMA sub-block's own batch driver (equal to its
+    streaming update, bit for bit) turns %K into %D.
     """
-    for i in range(x.shape[0]):
+    m = x.shape[0]
+    rs = int(blk[STOCHRSI_RSI])
+    sm = int(blk[STOCHRSI_SMA])
+    sub = blk[rs:sm]
+    rlb = sub[H_LOOKBACK]
+    i = 0
+    while i < m and sub[H_COUNT] <= rlb:  # the RSI's seed
         xi = x[i]
         if not math.isfinite(xi):
             return i
-        k, d = stochrsi_update(blk, xi)
-        out_k[i] = k
-        out_d[i] = d
-    return -1
+        out_k[i], out_d[i] = stochrsi_update(blk, xi)
+        i += 1
+    if i == m:
+        return -1
+    i0 = i
+    n = blk[H_COUNT]  # bars before x[i0]
+    cap = int(blk[STOCHRSI_KP])
+    lows = STOCHRSI_HIGHS + 2 + 2 * cap
+    q = int(n - rlb)  # deque input number of the RSI of x[i0]
+    first = min(m, i0 + max(0, cap - 1 - q))  # the first bar with a full window feeds the SMA
+    step = chunk_len(cap)
+    L = min(step, m - i0)
+    rb = np.empty(L)
+    gb = np.empty(L)
+    lsb = np.empty(L)
+    hh = np.empty(L)
+    ll = np.empty(L)
+    tmp = np.empty(scratch_width(cap))
+    pm = sub[RSI_PERIOD] - 1.0
+    inv = sub[RSI_INV]
+    prev = sub[RSI_PREV]
+    gain = sub[RSI_GAIN]
+    loss = sub[RSI_LOSS]
+    rlast = sub[RSI_OUT]
+    end = m
+    bad = -1
+    while i < end:
+        stop = min(end, i + step - (q + i - i0) % cap)  # chunks end on block boundaries
+        b = first_nonfinite(x, i, stop)
+        if b >= 0:
+            stop = end = bad = b
+        if stop == i:
+            break
+        kn = stop - i
+        # Zero-based slices: indexes the compiler knows are not negative (no wraparound code).
+        xb = x[i:stop]
+        gu = gb[:kn]
+        ld = lsb[:kn]
+        # the moves: an up move (or 0) to gain, a down move (or 0) to loss; adding 0.0 to the
+        # non-negative averages changes no bit, so this equals _rsi_talib_update's branches
+        d = xb[0] - prev
+        gu[0] = 0.0 if d < 0.0 else d
+        ld[0] = -d if d < 0.0 else 0.0
+        xp = xb[: kn - 1]
+        xn = xb[1:]
+        gq = gu[1:]
+        lq = ld[1:]
+        for k in range(kn - 1):
+            d = xn[k] - xp[k]
+            gq[k] = 0.0 if d < 0.0 else d
+            lq[k] = -d if d < 0.0 else 0.0
+        for k in range(kn):
+            gain = (gain * pm + gu[k]) * inv
+            loss = (loss * pm + ld[k]) * inv
+            gu[k] = gain
+            ld[k] = loss
+        r = rb[:kn]
+        for k in range(kn):
+            t = gu[k] + ld[k]
+            v = 100.0 * (gu[k] / t)
+            r[k] = 0.0 if t == 0.0 else v
+        window_run2(blk, STOCHRSI_HIGHS, lows, cap, float(q + i - i0), r, r, 0, kn, hh, ll, 0, tmp)
+        s = min(max(first, i), stop)
+        hb = hh[s - i : kn]
+        lb_ = ll[s - i : kn]
+        rr = r[s - i : kn]
+        kb = out_k[s:stop]
+        for k in range(stop - s):
+            kb[k] = _fastk(hb[k], lb_[k], rr[k])
+        prev = xb[kn - 1]
+        rlast = r[kn - 1]
+        i = stop
+    if i == i0:
+        return bad
+    sub[H_COUNT] += i - i0
+    sub[RSI_PREV] = prev
+    sub[RSI_GAIN] = gain
+    sub[RSI_LOSS] = loss
+    sub[RSI_OUT] = rlast
+    first = min(first, end)
+    if first < end:
+        _smooth(blk[sm : int(blk[STOCHRSI_END])], out_k[first:end], out_d[first:end])
+    # Before the first valid value the outputs are the block's (NaN), as in streaming.
+    warm = min(end, i0 + max(0, int(blk[H_LOOKBACK] - n)))
+    for k in range(i0, warm):
+        out_k[k] = blk[STOCHRSI_OUT]
+        out_d[k] = blk[STOCHRSI_OUT + 1]
+    if warm < end:
+        blk[STOCHRSI_OUT] = out_k[end - 1]
+        blk[STOCHRSI_OUT + 1] = out_d[end - 1]
+    blk[H_COUNT] = n + (end - i0)
+    return bad
 
 
 def stochrsi_lookback(period: int = 14, fastk_period: int = 5, fastd_period: int = 3) -> int:
