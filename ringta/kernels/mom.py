@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 from ._jit import F1, F2, I1, f8, i8, jit, void
-from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows
+from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows, refill_ring
 from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
 
 MOM_PERIOD = H_SIZE
@@ -78,34 +78,42 @@ def mom_update_rows(state, rows, x, out):
 def mom_batch(blk, x, out):
     """Run a whole series through ``blk``; return the first non-finite index or -1.
 
-    Counters live in locals; the ring stays in the block, so the outgoing
-    values are exactly those streaming would read.
+    The first ``period`` inputs go through :func:`mom_update` (they meet the
+    ring's contents); after that the outgoing value is ``x[i - period]``
+    itself, so the loop is a plain vectorisable subtraction, and the ring is
+    refilled with the last inputs at the end, as streaming leaves it.
     """
     m = x.shape[0]
     ip = int(blk[MOM_PERIOD])
-    lb = blk[H_LOOKBACK]
-    n = blk[H_COUNT]
-    pos = int(blk[MOM_POS])
-    v = blk[MOM_OUT]
-    bad = -1
-    for i in range(m):
+    head = min(m, ip)
+    for i in range(head):
         xi = x[i]
         if not math.isfinite(xi):
-            bad = i
-            break
-        slot = MOM_RING + pos
-        old = blk[slot]
-        blk[slot] = xi
-        pos += 1
-        if pos == ip:
-            pos = 0
-        v = _mom_step(xi, old) if n >= lb else np.nan
-        n += 1.0
-        out[i] = v
-    blk[H_COUNT] = n
-    blk[MOM_POS] = pos
-    blk[MOM_OUT] = v
-    return bad
+            return i
+        out[i] = mom_update(blk, xi)
+    if head == m:
+        return -1
+    # From here the count exceeds the lookback (``period``): every value is valid.
+    pos0 = int(blk[MOM_POS])
+    # Views indexed from 0, so that the compiler sees non-negative indices
+    # (no wraparound selects) and vectorises.
+    xn = x[ip:]
+    xo = x[: m - ip]
+    on = out[ip:]
+    ok = True
+    for i in range(m - ip):
+        xi = xn[i]
+        ok &= (xi - xi) == 0.0  # 0 for a finite value, NaN otherwise: a branch-free check
+        on[i] = _mom_step(xi, xo[i])
+    if not ok:
+        for i in range(ip, m):
+            if not math.isfinite(x[i]):
+                return i
+    refill_ring(blk, MOM_RING, ip, pos0, x, ip, m)
+    blk[H_COUNT] += m - ip
+    blk[MOM_POS] = (pos0 + (m - ip)) % ip
+    blk[MOM_OUT] = out[m - 1]
+    return -1
 
 
 def mom_lookback(period: int = 10) -> int:

@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 from ._jit import F1, F2, I1, f8, i8, jit, void
-from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows
+from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows, refill_ring
 from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
 
 ROC_PERIOD = H_SIZE
@@ -81,34 +81,43 @@ def roc_update_rows(state, rows, x, out):
 def roc_batch(blk, x, out):
     """Run a whole series through ``blk``; return the first non-finite index or -1.
 
-    Counters live in locals; the ring stays in the block, so the outgoing
-    values are exactly those streaming would read.
+    The first ``period`` inputs go through :func:`roc_update` (they meet the
+    ring's contents); after that the outgoing value is ``x[i - period]``
+    itself, so the loop has no loads or stores through the block and
+    vectorises, and the ring is refilled with the last inputs at the end, as
+    streaming leaves it.
     """
     m = x.shape[0]
     ip = int(blk[ROC_PERIOD])
-    lb = blk[H_LOOKBACK]
-    n = blk[H_COUNT]
-    pos = int(blk[ROC_POS])
-    v = blk[ROC_OUT]
-    bad = -1
-    for i in range(m):
+    head = min(m, ip)
+    for i in range(head):
         xi = x[i]
         if not math.isfinite(xi):
-            bad = i
-            break
-        slot = ROC_RING + pos
-        old = blk[slot]
-        blk[slot] = xi
-        pos += 1
-        if pos == ip:
-            pos = 0
-        v = _roc_step(xi, old) if n >= lb else np.nan
-        n += 1.0
-        out[i] = v
-    blk[H_COUNT] = n
-    blk[ROC_POS] = pos
-    blk[ROC_OUT] = v
-    return bad
+            return i
+        out[i] = roc_update(blk, xi)
+    if head == m:
+        return -1
+    # From here the count exceeds the lookback (``period``): every value is valid.
+    pos0 = int(blk[ROC_POS])
+    # Views indexed from 0, so that the compiler sees non-negative indices
+    # (no wraparound selects) and vectorises.
+    xn = x[ip:]
+    xo = x[: m - ip]
+    on = out[ip:]
+    ok = True
+    for i in range(m - ip):
+        xi = xn[i]
+        ok &= (xi - xi) == 0.0  # 0 for a finite value, NaN otherwise: a branch-free check
+        on[i] = _roc_step(xi, xo[i])
+    if not ok:
+        for i in range(ip, m):
+            if not math.isfinite(x[i]):
+                return i
+    refill_ring(blk, ROC_RING, ip, pos0, x, ip, m)
+    blk[H_COUNT] += m - ip
+    blk[ROC_POS] = (pos0 + (m - ip)) % ip
+    blk[ROC_OUT] = out[m - 1]
+    return -1
 
 
 def roc_lookback(period: int = 10) -> int:

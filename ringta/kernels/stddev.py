@@ -27,7 +27,7 @@ import numpy as np
 from ._jit import F1, F2, I1, f8, i8, jit, void
 from ._ring import H_COUNT, H_LOOKBACK, MAX_PERIOD, check_rows
 from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
-from .var import VAR_OUT, VAR_SCALE, _var_core
+from .var import VAR_OUT, VAR_SCALE, _stddev_value, _var_core, var_run
 from .var import make_block as _var_block
 
 STDDEV_OUT = VAR_OUT
@@ -36,13 +36,6 @@ PARAMS = (
     Param("period", int, 5, 2, MAX_PERIOD, doc="window length"),
     Param("nbdev", float, 1.0, 0.0, 1000.0, doc="multiplier of the standard deviation"),
 )
-
-
-@jit(f8(f8, f8))
-def _stddev_value(variance, nbdev):
-    if not (variance > 0.0):
-        return 0.0
-    return math.sqrt(variance) * nbdev
 
 
 @jit(f8(F1, f8))
@@ -78,20 +71,10 @@ def stddev_update_rows(state, rows, x, out):
 def stddev_batch(blk, x, out):
     """Run a whole series through ``blk``; return the first non-finite index or -1.
 
-    The window state stays in the block and is advanced by the same core as
-    streaming, so the bits agree.
+    VAR's batch run (:func:`ringta.kernels.var.var_run`) with the square
+    roots taken in one vectorised pass per chunk.
     """
-    lb = blk[H_LOOKBACK]
-    nbdev = blk[VAR_SCALE]
-    for i in range(x.shape[0]):
-        xi = x[i]
-        if not math.isfinite(xi):
-            return i
-        v = _var_core(blk, xi)
-        v = _stddev_value(v, nbdev) if blk[H_COUNT] > lb else np.nan
-        blk[STDDEV_OUT] = v
-        out[i] = v
-    return -1
+    return var_run(blk, x, out, True)
 
 
 def stddev_lookback(period: int = 5, nbdev: float = 1.0) -> int:

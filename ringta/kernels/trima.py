@@ -26,10 +26,11 @@ import math
 import numpy as np
 
 from ._jit import F1, F2, I1, f8, i8, jit, void
-from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows
+from ._deque import first_nonfinite
+from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows, refill_ring, seq_sum
 from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
+from .sma import SMA_ACYC, SMA_CYC, SMA_INV, SMA_OUT, SMA_PERIOD, SMA_POS, SMA_RING, SMA_SUM, _sma_step, sma_update
 from .sma import make_block as _sma_block
-from .sma import sma_update
 
 TRIMA_OUT = H_SIZE
 TRIMA_S2 = H_SIZE + 1  # offset of the second SMA's sub-block
@@ -79,19 +80,131 @@ def trima_update_rows(state, rows, x, out):
         out[i, 0] = trima_update(state[rows[i]], x[i])
 
 
-@jit(i8(F1, F1, F1))
+# Inputs per chunk of a batch run: one vectorised finiteness check per chunk,
+# and the inner averages kept in a buffer of chunk + outer period floats.
+_CHUNK = 4096
+
+
+@jit(i8(F1, F1, F1, F1))
+def _trima_run(blk, x, out, ib):
+    """:func:`trima_batch` with its buffer of inner averages (``ib``) given.
+
+    Apart from its caller, which allocates, so that the loops run without
+    the reference counting of array views.
+    """
+    m = x.shape[0]
+    s1 = TRIMA_S1
+    s2 = int(blk[TRIMA_S2])
+    n1 = int(blk[s1 + SMA_PERIOD])
+    n2 = int(blk[s2 + SMA_PERIOD])
+    h = 0
+    while h < m and (h < n1 or blk[s2 + H_COUNT] < n2):
+        xi = x[h]
+        if not math.isfinite(xi):
+            return h
+        out[h] = trima_update(blk, xi)
+        h += 1
+    if h == m:
+        return -1
+    # Both SMAs are full: every value from here is valid.
+    inv1 = blk[s1 + SMA_INV]
+    inv2 = blk[s2 + SMA_INV]
+    # Phases within the re-anchoring cycles (ring cycles * period + slot), as in sma_update.
+    cl1 = int(blk[s1 + SMA_ACYC]) * n1
+    cl2 = int(blk[s2 + SMA_ACYC]) * n2
+    ph1_0 = int(blk[s1 + SMA_CYC]) * n1 + int(blk[s1 + SMA_POS])
+    ph2_0 = int(blk[s2 + SMA_CYC]) * n2 + int(blk[s2 + SMA_POS])
+    ph1 = ph1_0
+    ph2 = ph2_0
+    total1 = blk[s1 + SMA_SUM]
+    total2 = blk[s2 + SMA_SUM]
+    # ib[0 : n2] holds the last n2 inner averages before the chunk (oldest
+    # first, as the outer ring holds them), ib[n2 + j] the one of input lo + j.
+    r2 = s2 + SMA_RING
+    pos2 = int(blk[s2 + SMA_POS])
+    for i in range(n2):
+        j = pos2 + i
+        ib[i] = blk[r2 + (j if j < n2 else j - n2)]
+    lo = h
+    while lo < m:
+        hi = min(m, lo + _CHUNK)
+        bad = first_nonfinite(x, lo, hi)
+        if bad >= 0:
+            return bad
+        nc = hi - lo
+        j = 0
+        while j < nc:
+            # Plain steps up to the next exact recomputation of either sum,
+            # on views indexed from 0 (no wraparound selects, no branches).
+            e = min(nc, j + (cl1 - 1 - ph1), j + (cl2 - 1 - ph2))
+            xn = x[lo + j : lo + e]
+            xo = x[lo + j - n1 : lo + e - n1]
+            bo = ib[j:e]
+            bn = ib[n2 + j : n2 + e]
+            on = out[lo + j : lo + e]
+            for q in range(e - j):
+                total1 = _sma_step(total1, xn[q], xo[q])
+                inner = total1 * inv1
+                bn[q] = inner
+                total2 = _sma_step(total2, inner, bo[q])
+                on[q] = total2 * inv2
+            ph1 += e - j
+            ph2 += e - j
+            j = e
+            if j < nc:
+                k = lo + j
+                if ph1 == cl1 - 1:
+                    total1 = seq_sum(x, k - n1 + 1, n1)
+                    ph1 = 0
+                else:
+                    total1 = _sma_step(total1, x[k], x[k - n1])
+                    ph1 += 1
+                inner = total1 * inv1
+                ib[n2 + j] = inner
+                if ph2 == cl2 - 1:
+                    total2 = seq_sum(ib, j + 1, n2)
+                    ph2 = 0
+                else:
+                    total2 = _sma_step(total2, inner, ib[j])
+                    ph2 += 1
+                out[k] = total2 * inv2
+                j += 1
+        for i in range(n2):
+            ib[i] = ib[nc + i]
+        lo = hi
+    steps = m - h
+    refill_ring(blk, s1 + SMA_RING, n1, ph1_0, x, h, m)
+    pos2 = ph2 % n2
+    for i in range(n2):
+        j = pos2 + i
+        blk[r2 + (j if j < n2 else j - n2)] = ib[i]
+    blk[s1 + H_COUNT] += steps
+    blk[s1 + SMA_SUM] = total1
+    blk[s1 + SMA_POS] = ph1 % n1
+    blk[s1 + SMA_CYC] = ph1 // n1
+    blk[s1 + SMA_OUT] = ib[n2 - 1]
+    blk[s2 + H_COUNT] += steps
+    blk[s2 + SMA_SUM] = total2
+    blk[s2 + SMA_POS] = pos2
+    blk[s2 + SMA_CYC] = ph2 // n2
+    blk[s2 + SMA_OUT] = out[m - 1]
+    blk[H_COUNT] += steps
+    blk[TRIMA_OUT] = out[m - 1]
+    return -1
+
+
+@jit(i8(F1, F1, F1), nrt=True)  # allocates the buffer of inner averages
 def trima_batch(blk, x, out):
     """Run a whole series through ``blk``; return the first non-finite index or -1.
 
-    The two SMA sub-blocks are the state; the same update runs for every
-    input, so the values are exactly those of streaming.
+    Inputs go through :func:`trima_update` until both SMAs are full; after
+    that both run on locals in one loop, with the same steps and exact
+    recomputations as :func:`sma_update` (over the same values in the same
+    order), the inner SMA's outgoing value read from ``x`` and the outer
+    one's from a buffer of inner averages; both rings are refilled at the end.
     """
-    for i in range(x.shape[0]):
-        xi = x[i]
-        if not math.isfinite(xi):
-            return i
-        out[i] = trima_update(blk, xi)
-    return -1
+    n2 = int(blk[int(blk[TRIMA_S2]) + SMA_PERIOD])
+    return _trima_run(blk, x, out, np.empty(n2 + _CHUNK))
 
 
 def trima_lookback(period: int = 30) -> int:

@@ -30,8 +30,9 @@ import math
 
 import numpy as np
 
-from ._jit import F1, F2, I1, f8, i8, jit, void
-from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows
+from ._deque import first_nonfinite
+from ._jit import F1, F2, I1, T3, b1, f8, i8, jit, void
+from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows, refill_ring
 from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
 from .bollinger import COLLAPSE, _m2_step, _reanchor
 from .sma import _sma_step
@@ -53,6 +54,12 @@ VAR_OUT = H_SIZE + 12
 VAR_RING = H_SIZE + 13
 
 PARAMS = (Param("period", int, 5, 1, MAX_PERIOD, doc="window length"),)
+
+
+@jit(f8(f8, f8), inline=True)
+def _var_value(m2, inv):
+    """The variance from the sum of squared deviations (0 when it is not positive), as :func:`_var_core` returns it."""
+    return m2 * inv if m2 > 0.0 else 0.0
 
 
 @jit(f8(F1, f8))
@@ -103,9 +110,9 @@ def _var_core(blk, x):
     blk[VAR_SHIFT] = shift
     blk[VAR_RUN] = run
     blk[VAR_PREV] = x
-    if run >= p - 1.0 or not (m2 > 0.0):
+    if run >= p - 1.0:
         return 0.0
-    return m2 * inv
+    return _var_value(m2, inv)
 
 
 @jit(f8(F1, f8))
@@ -137,23 +144,237 @@ def var_update_rows(state, rows, x, out):
         out[i, 0] = var_update(state[rows[i]], x[i])
 
 
-@jit(i8(F1, F1, F1))
-def var_batch(blk, x, out):
-    """Run a whole series through ``blk``; return the first non-finite index or -1.
+@jit(f8(f8, f8))
+def _stddev_value(variance, nbdev):
+    """STDDEV's value from VAR's (kept here so that the batch run below serves both)."""
+    if not (variance > 0.0):
+        return 0.0
+    return math.sqrt(variance) * nbdev
 
-    The window state (ring, sums, re-anchoring counters) stays in the block
-    and is advanced by the same core as streaming, so the bits agree.
+
+@jit(f8(F1, f8, i8), inline=True)
+def _win_sum(w, shift, n):
+    """:func:`window_sum` of ``w[0:n] - shift`` for a window lying in order (head 0): same operations, same bits."""
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    n4 = n - n % 4
+    for k in range(0, n4, 4):
+        s0 += w[k] - shift
+        s1 += w[k + 1] - shift
+        s2 += w[k + 2] - shift
+        s3 += w[k + 3] - shift
+    total = (s0 + s1) + (s2 + s3)
+    for k in range(n4, n):
+        total += w[k] - shift
+    return total
+
+
+@jit(f8(F1, f8, i8), inline=True)
+def _win_sqdev(w, mean, n):
+    """:func:`window_sqdev` of ``w[0:n]`` for a window lying in order (head 0): same operations, same bits."""
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    n4 = n - n % 4
+    for k in range(0, n4, 4):
+        d = w[k] - mean
+        s0 += d * d
+        d = w[k + 1] - mean
+        s1 += d * d
+        d = w[k + 2] - mean
+        s2 += d * d
+        d = w[k + 3] - mean
+        s3 += d * d
+    total = (s0 + s1) + (s2 + s3)
+    for k in range(n4, n):
+        d = w[k] - mean
+        total += d * d
+    return total
+
+
+@jit(T3(F1, i8, i8, f8), inline=True)
+def _reanchor_seq(x, start, n, inv):
+    """:func:`_reanchor` of the window ``x[start : start+n]`` read in place.
+
+    The same operations in the same order as on the ring (whose oldest
+    input is at slot ``pos``), so the same bits; inlined and indexed from 0
+    (no calls or wraparound selects in a batch run).
     """
+    w = x[start : start + n]
+    shift = _win_sum(w, 0.0, n) * inv
+    total = _win_sum(w, shift, n)
+    m2 = _win_sqdev(w, shift + total * inv, n)
+    return shift, total, m2
+
+
+# Inputs per chunk of a batch run: the finiteness check, the recursion and
+# (STDDEV) the square roots each make one pass over a chunk while it is in cache.
+_CHUNK = 2048
+
+
+@jit(i8(F1, F1, F1, b1))
+def var_run(blk, x, out, sd):
+    """Run a whole series through ``blk``; VAR's values (``sd`` False) or STDDEV's to ``out``.
+
+    Returns the first non-finite index or -1. The first ``period`` inputs go
+    through :func:`_var_core` (and the ring); after that the outgoing value
+    and the windows of the exact recomputations are read from ``x`` itself
+    (the same values in the same order as the ring holds them), the window
+    state lives in locals, and the ring is refilled with the last inputs at
+    the end. Each scheduled recomputation depends on the inputs alone, so it
+    is issued before the sliding steps that precede it and the CPU overlaps
+    the two. Square roots (STDDEV) are taken in one vectorised pass per chunk.
+    """
+    p = blk[VAR_PERIOD]
+    ip = int(p)
+    m = x.shape[0]
     lb = blk[H_LOOKBACK]
-    for i in range(x.shape[0]):
+    nbdev = blk[VAR_SCALE]
+    head = min(m, ip)
+    for i in range(head):
         xi = x[i]
         if not math.isfinite(xi):
             return i
         v = _var_core(blk, xi)
-        v = v if blk[H_COUNT] > lb else np.nan
-        blk[VAR_OUT] = v
-        out[i] = v
+        if sd:
+            v = _stddev_value(v, nbdev)
+        out[i] = v if blk[H_COUNT] > lb else np.nan
+    if head == m:
+        blk[VAR_OUT] = out[m - 1]
+        return -1
+    # From here the count exceeds the lookback: every value is valid.
+    inv = blk[VAR_INV]
+    # Phase within the recomputation cycle (ring cycles * period + slot), as
+    # in _var_core: a scheduled recomputation at phase cycle_len - 1, an
+    # emergency one when the deviation collapses.
+    cycle_len = int(blk[VAR_ACYC]) * ip
+    ph0 = int(blk[VAR_CYC]) * ip + int(blk[VAR_POS])
+    ph = ph0
+    total = blk[VAR_SUM]
+    m2 = blk[VAR_M2]
+    shift = blk[VAR_SHIFT]
+    m2max = blk[VAR_M2MAX]
+    run = int(blk[VAR_RUN])  # an integer on the loop's chain instead of a float addition
+    prev = blk[VAR_PREV]
+    flat = ip - 1  # the value is 0 once run >= period - 1
+    sa = 0.0
+    ta = 0.0
+    qa = 0.0
+    lo = ip
+    while lo < m:
+        hi = min(m, lo + _CHUNK)
+        bad = first_nonfinite(x, lo, hi)
+        if bad >= 0:
+            return bad
+        k = lo
+        while k < hi:
+            ka = k + (cycle_len - 1 - ph)  # the next scheduled recomputation
+            end = min(hi, ka)
+            if ka < hi:
+                sa, ta, qa = _reanchor_seq(x, ka - ip + 1, ip, inv)
+            # Views indexed from 0: no wraparound selects in the loop.
+            xn = x[k:end]
+            xo = x[k - ip : end - ip]
+            on = out[k:end]
+            nj = end - k
+            # First without a branch per input; the rare segment in which the
+            # deviation collapses is run again, from the same state, by the
+            # loop below, which re-anchors at the collapse.
+            r_f = run
+            p_f = prev
+            t_f = total
+            q_f = m2
+            mx_f = m2max
+            low = False
+            for j in range(nj):
+                xj = xn[j]
+                r_f = r_f + 1 if xj == p_f else 0
+                p_f = xj
+                xs = xj - shift
+                olds = xo[j] - shift
+                t_old = t_f
+                q_old = q_f
+                t_f = _sma_step(t_old, xs, olds)
+                q_f = _m2_step(q_old, t_old, t_f, xs, olds, inv)
+                mx_f = max(mx_f, q_old)
+                low |= q_f < mx_f * COLLAPSE
+                on[j] = 0.0 if r_f >= flat else q_f
+            j = 0
+            collapsed = False
+            if not low:
+                run = r_f
+                prev = p_f
+                total = t_f
+                m2 = q_f
+                m2max = mx_f
+                j = nj
+            while j < nj:
+                xj = xn[j]
+                run = run + 1 if xj == prev else 0
+                prev = xj
+                xs = xj - shift
+                olds = xo[j] - shift
+                total_old = total
+                m2_old = m2
+                total = _sma_step(total_old, xs, olds)
+                m2 = _m2_step(m2_old, total_old, total, xs, olds, inv)
+                if m2_old > m2max:
+                    m2max = m2_old
+                on[j] = 0.0 if run >= flat else m2
+                j += 1
+                if m2 < m2max * COLLAPSE:
+                    shift, total, m2 = _reanchor_seq(x, k + j - ip, ip, inv)
+                    m2max = m2
+                    on[j - 1] = 0.0 if run >= flat else m2
+                    collapsed = True
+                    break
+            ph += j
+            k += j
+            if collapsed:
+                ph = ph % ip  # the ring-cycle count restarts; the scheduled recomputation moves
+                continue
+            if ka < hi:
+                xk = x[k]
+                run = run + 1 if xk == prev else 0
+                prev = xk
+                shift = sa
+                total = ta
+                m2 = qa
+                m2max = m2
+                out[k] = 0.0 if run >= flat else m2
+                ph = 0
+                k += 1
+        # The loops above store m2 (0 for a flat window); the values, as
+        # _var_core and _stddev_value give them, in one vectorised pass.
+        oc = out[lo:hi]
+        if sd:
+            for j in range(hi - lo):
+                oc[j] = _stddev_value(_var_value(oc[j], inv), nbdev)
+        else:
+            for j in range(hi - lo):
+                oc[j] = _var_value(oc[j], inv)
+        lo = hi
+    refill_ring(blk, VAR_RING, ip, ph0, x, ip, m)
+    blk[H_COUNT] += m - ip
+    blk[VAR_SUM] = total
+    blk[VAR_M2] = m2
+    blk[VAR_SHIFT] = shift
+    blk[VAR_M2MAX] = m2max
+    blk[VAR_POS] = ph % ip
+    blk[VAR_CYC] = ph // ip
+    blk[VAR_RUN] = run
+    blk[VAR_PREV] = prev
+    blk[VAR_OUT] = out[m - 1]
     return -1
+
+
+@jit(i8(F1, F1, F1))
+def var_batch(blk, x, out):
+    """Run a whole series through ``blk``; return the first non-finite index or -1 (see :func:`var_run`)."""
+    return var_run(blk, x, out, False)
 
 
 def var_lookback(period: int = 5) -> int:

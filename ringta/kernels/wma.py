@@ -5,8 +5,10 @@ Definition
 Seed and warm-up
     First value at index ``period - 1`` (TA-Lib's lookback); NaN before.
     The weighted sum ``W`` and the plain sum ``S`` of the window are updated
-    in O(1) per input (``W' = W - S + period*x``, ``S' = S + x - x_old``) and
-    recomputed exactly from the ring at the first full window and then every
+    in O(1) per input (``W' = W + fma(period, x, -S)``, that is
+    ``period*x - S`` rounded once and then added, and ``S' = S + (x - x_old)``)
+    and recomputed exactly from the ring (four interleaved partial sums, the
+    weighted ones of fused products) at the first full window and then every
     ``ceil(64 / period)`` ring cycles (every ``period`` inputs from a period
     of 64), so rounding error cannot accumulate. The interval is shorter than
     SMA's 512 inputs because an error in ``S`` enters ``W`` at every step, so
@@ -25,10 +27,13 @@ from __future__ import annotations
 
 import math
 
+import numba as nb
 import numpy as np
 
+from ._deque import first_nonfinite
+from ._fma import fma
 from ._jit import F1, F2, I1, f8, i8, jit, void
-from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows, seq_sum
+from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows, refill_ring
 from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
 
 WMA_PERIOD = H_SIZE
@@ -41,6 +46,8 @@ WMA_WSUM = H_SIZE + 6  # weighted window sum W
 WMA_OUT = H_SIZE + 7
 WMA_RING = H_SIZE + 8
 
+T2 = nb.types.UniTuple(f8, 2)
+
 PARAMS = (Param("period", int, 30, 1, MAX_PERIOD, doc="window length"),)
 WMA_ANCHOR_INPUTS = 64
 
@@ -52,8 +59,13 @@ def wma_anchor_cycles(period: int) -> int:
 
 @jit(f8(f8, f8, f8, f8))
 def _wma_wstep(period, wsum, total, x):
-    """Weighted sum after ``x`` enters: every weight drops by one (the oldest to 0), ``x`` gets ``period``."""
-    return (wsum - total) + period * x
+    """Weighted sum after ``x`` enters: every weight drops by one (the oldest to 0), ``x`` gets ``period``.
+
+    ``period * x - total`` is formed first, with one rounding (fma), and
+    only then added to ``wsum``: the recursion from one ``wsum`` to the next
+    is then a single addition, which is what bounds the speed of a batch run.
+    """
+    return wsum + fma(period, x, -total)
 
 
 @jit(f8(f8, f8, f8))
@@ -61,15 +73,48 @@ def _wma_sstep(total, x, old):
     return total + (x - old)
 
 
-@jit(f8(F1, i8, i8))
-def seq_wsum(a, start, n):
-    """``sum((j + 1) * a[start + j] for j in range(n))`` in a fixed order (oldest first)."""
-    total = 0.0
-    w = 1.0
-    for j in range(start, start + n):
-        total += w * a[j]
-        w += 1.0
-    return total
+@jit(T2(F1, i8, i8), inline=True)
+def _wma_sums(a, start, n):
+    """Exact ``(S, W)`` of ``a[start : start+n]`` (oldest first, weights 1 .. n), in a fixed order.
+
+    ``S`` is summed as :func:`seq_sum` sums it: four interleaved partial sums
+    by position, then the tail; ``W`` the same way with fused products. A
+    quarter of the dependency chain of one running sum, and the same bits
+    whether ``a`` is the ring or the input array. Inlined (Numba IR), so a
+    batch run's recomputation is not a call.
+    """
+    w = a[start : start + n]  # indexed from 0: no wraparound selects
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    q0 = 0.0
+    q1 = 0.0
+    q2 = 0.0
+    q3 = 0.0
+    c = 1.0
+    n4 = n - n % 4
+    for j in range(0, n4, 4):
+        y0 = w[j]
+        y1 = w[j + 1]
+        y2 = w[j + 2]
+        y3 = w[j + 3]
+        s0 += y0
+        s1 += y1
+        s2 += y2
+        s3 += y3
+        q0 = fma(c, y0, q0)
+        q1 = fma(c + 1.0, y1, q1)
+        q2 = fma(c + 2.0, y2, q2)
+        q3 = fma(c + 3.0, y3, q3)
+        c += 4.0
+    total = (s0 + s1) + (s2 + s3)
+    wsum = (q0 + q1) + (q2 + q3)
+    for j in range(n4, n):
+        total += w[j]
+        wsum = fma(c, w[j], wsum)
+        c += 1.0
+    return total, wsum
 
 
 @jit(f8(F1, f8))
@@ -86,8 +131,7 @@ def wma_update(blk, x):
     if pos == p - 1.0:
         cyc = blk[WMA_CYC] + 1.0
         if cyc >= blk[WMA_ACYC]:
-            total = seq_sum(blk, WMA_RING, pos + 1)
-            wsum = seq_wsum(blk, WMA_RING, pos + 1)
+            total, wsum = _wma_sums(blk, WMA_RING, pos + 1)
             cyc = 0.0
         blk[WMA_CYC] = cyc
         pos = 0
@@ -123,55 +167,86 @@ def wma_update_rows(state, rows, x, out):
         out[i, 0] = wma_update(state[rows[i]], x[i])
 
 
+# Inputs per chunk of a batch run: the finiteness check, the recursion and
+# the division each make one pass over a chunk while it is in cache.
+_CHUNK = 2048
+
+
 @jit(i8(F1, F1, F1))
 def wma_batch(blk, x, out):
     """Run a whole series through ``blk``; return the first non-finite index or -1.
 
-    Sums and counters live in locals; the ring stays in the block, so the
-    outgoing values and the recomputations are exactly those of streaming.
+    The first ``period`` inputs go through :func:`wma_update` (and the
+    ring); after that the outgoing value and the windows of the exact
+    recomputations are read from ``x`` itself (the same values in the same
+    order as the ring holds them), the sums live in locals, and the ring is
+    refilled with the last inputs at the end. Per chunk: one vectorised
+    finiteness check, the recursion (storing the weighted sums), then one
+    vectorised pass of divisions, off the recursion's chain.
     """
     m = x.shape[0]
     p = blk[WMA_PERIOD]
     ip = int(p)
-    div = blk[WMA_DIV]
-    acyc = blk[WMA_ACYC]
-    lb = blk[H_LOOKBACK]
-    n = blk[H_COUNT]
-    pos = int(blk[WMA_POS])
-    cyc = blk[WMA_CYC]
-    total = blk[WMA_SUM]
-    wsum = blk[WMA_WSUM]
-    v = blk[WMA_OUT]
-    bad = -1
-    for i in range(m):
+    head = min(m, ip)
+    for i in range(head):
         xi = x[i]
         if not math.isfinite(xi):
-            bad = i
-            break
-        slot = WMA_RING + pos
-        old = blk[slot]
-        blk[slot] = xi
-        wsum = _wma_wstep(p, wsum, total, xi)
-        total = _wma_sstep(total, xi, old)
-        if pos == ip - 1:
-            cyc += 1.0
-            if cyc >= acyc:
-                total = seq_sum(blk, WMA_RING, ip)
-                wsum = seq_wsum(blk, WMA_RING, ip)
-                cyc = 0.0
-            pos = 0
-        else:
-            pos += 1
-        n += 1.0
-        v = wsum / div if n > lb else np.nan
-        out[i] = v
-    blk[H_COUNT] = n
-    blk[WMA_POS] = pos
-    blk[WMA_CYC] = cyc
+            return i
+        out[i] = wma_update(blk, xi)
+    if head == m:
+        return -1
+    # From here the count exceeds the lookback: every value is valid.
+    div = blk[WMA_DIV]
+    # Phase within the recomputation cycle (ring cycles * period + slot), as
+    # in wma_update: the sums are recomputed at the input of phase cycle_len - 1.
+    cycle_len = int(blk[WMA_ACYC]) * ip
+    ph0 = int(blk[WMA_CYC]) * ip + int(blk[WMA_POS])
+    ph = ph0
+    total = blk[WMA_SUM]
+    wsum = blk[WMA_WSUM]
+    lo = ip
+    while lo < m:
+        hi = min(m, lo + _CHUNK)
+        bad = first_nonfinite(x, lo, hi)
+        if bad >= 0:
+            return bad
+        k = lo
+        while k < hi:
+            ka = k + (cycle_len - 1 - ph)  # the next recomputation
+            end = min(hi, ka)
+            if ka < hi:
+                # Depends on x alone: issued before the recursion that
+                # precedes it, the CPU computes it meanwhile.
+                total_a, wsum_a = _wma_sums(x, ka - ip + 1, ip)
+            # Views indexed from 0: no wraparound selects in the loop.
+            xn = x[k:end]
+            xo = x[k - ip : end - ip]
+            on = out[k:end]
+            for j in range(end - k):
+                xj = xn[j]
+                wsum = _wma_wstep(p, wsum, total, xj)
+                total = _wma_sstep(total, xj, xo[j])
+                on[j] = wsum
+            ph += end - k
+            k = end
+            if ka < hi:
+                total = total_a
+                wsum = wsum_a
+                out[k] = wsum
+                ph = 0
+                k += 1
+        oc = out[lo:hi]
+        for j in range(hi - lo):
+            oc[j] = oc[j] / div
+        lo = hi
+    refill_ring(blk, WMA_RING, ip, ph0, x, ip, m)
+    blk[H_COUNT] += m - ip
+    blk[WMA_POS] = ph % ip
+    blk[WMA_CYC] = ph // ip
     blk[WMA_SUM] = total
     blk[WMA_WSUM] = wsum
-    blk[WMA_OUT] = v
-    return bad
+    blk[WMA_OUT] = out[m - 1]
+    return -1
 
 
 def wma_lookback(period: int = 30) -> int:
