@@ -60,6 +60,12 @@ TABLES = {
                     "`SessionCoordinator.on_bar` per one-minute bar, example config (8 indicators on 1m and 5m)."),
     "on_bars": Table("Coordinator: many symbols", None, "symbols",
                      "One timestamp of one-minute bars for every symbol, example config; time per symbol."),
+    "run": Table("Batch runs: one symbol", "job", "bars",
+                 "One symbol's one-minute bars through the example config (5m and daily bars, eleven indicators); "
+                 "time per one-minute bar."),
+    "scale": Table("Batch runs: many symbols", "universe", None,
+                   "`batch.run` over a folder of Parquet files with local worker processes; the one-worker row's "
+                   "\"x ringta\" is the speed-up of two workers."),
     "compile": Table("Start-up", None, None,
                      "Wall time of a fresh interpreter (`python -c ...`), start-up included."),
 }

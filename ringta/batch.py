@@ -148,14 +148,16 @@ def _arrow_array(pa, values: np.ndarray):
 class _Writer:
     """Appends row groups to one Parquet file per interval, created on first write."""
 
-    def __init__(self, out_dir: Path | None, symbol: str):
+    def __init__(self, out_dir: Path | None, symbol: str, keep: bool = True):
         self.dir = None if out_dir is None else Path(out_dir) / symbol
+        self.keep = keep
         self.writers: dict = {}
         self.collected: dict[str, list[dict]] = {}
 
     def write(self, interval: str, columns: dict) -> None:
         if self.dir is None:
-            self.collected.setdefault(interval, []).append(columns)
+            if self.keep:
+                self.collected.setdefault(interval, []).append(columns)
             return
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -217,11 +219,13 @@ def _validate_chunk(symbol: str, bars: Bars, last_ts: int | None, skip: bool) ->
 
 
 def run_symbol(config: SessionConfig, source, symbol: str, out_dir: str | Path | None = None, start=None, end=None,
-               chunk: int = DEFAULT_CHUNK) -> SymbolResult:
+               chunk: int = DEFAULT_CHUNK, keep: bool = True) -> SymbolResult:
     """Compute every configured indicator for one symbol over its whole history.
 
     Returns a :class:`SymbolResult`; with ``out_dir=None`` the columns are
-    kept in memory instead (``result.files`` then maps interval -> columns).
+    kept in memory instead (``result.files`` then maps interval -> columns),
+    or, with ``keep=False`` too, dropped chunk by chunk (a dry run: it checks
+    the bars and measures the compute alone).
 
     Examples
     --------
@@ -240,7 +244,7 @@ def run_symbol(config: SessionConfig, source, symbol: str, out_dir: str | Path |
     aggs = {iv: Aggregator(iv, config.session) for iv in intervals}
     blocks = {c.key: c.spec.make_block(**c.resolved_params) for c in configs}
     by_iv = {iv: [c for c in configs if c.interval == iv] for iv in intervals}
-    writer = _Writer(out_dir, symbol)
+    writer = _Writer(out_dir, symbol, keep)
     skip = config.bad_bar_policy == "skip"
     last_ts = None
     ok = False
@@ -274,7 +278,7 @@ def run_symbol(config: SessionConfig, source, symbol: str, out_dir: str | Path |
         logger.debug("%s failed:\n%s", symbol, traceback.format_exc())
     finally:
         files = writer.close(ok)
-    if out_dir is None and ok:
+    if out_dir is None and ok and keep:
         result.files = {iv: {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
                         for iv, parts in writer.collected.items()}
     else:
