@@ -95,6 +95,27 @@ def load(path: str | Path) -> dict:
         return json.load(f)
 
 
+def merge(runs: list[dict]) -> dict:
+    """One run from several: a benchmark of a later run replaces the same one of an earlier run.
+
+    For re-running part of the suite after a change (``pytest benchmarks -k kama ...``)
+    without repeating the rest; the page lists every run's date and commit.
+    """
+    if len(runs) == 1:
+        return runs[0]
+    merged = dict(runs[0])
+    by_name = {b["fullname"]: b for b in runs[0].get("benchmarks", [])}
+    for later in runs[1:]:
+        for b in later.get("benchmarks", []):
+            by_name[b["fullname"]] = b
+    merged["benchmarks"] = list(by_name.values())
+    merged["ringta_later_runs"] = [
+        {"datetime": r.get("datetime"), "commit_info": r.get("commit_info", {}),
+         "replaced": [b["fullname"] for b in r.get("benchmarks", [])]} for r in runs[1:]
+    ]
+    return merged
+
+
 def rows(data: dict, stat: str = DEFAULT_STAT) -> list[Row]:
     """One row per labelled benchmark, with its "x ringta" ratio, in display order."""
     raw = []
@@ -175,6 +196,12 @@ def render_notes(trows: list[Row]) -> list[str]:
     return lines
 
 
+def _case_names(fullnames: list[str]) -> str:
+    """The parametrize ids of re-run benchmarks, shortened: ``test_batch[kama-ringta-1000000]`` -> ``kama``."""
+    names = [n.split("[", 1)[1].split("-", 1)[0] if "[" in n else n.rsplit("::", 1)[-1] for n in fullnames]
+    return ", ".join(dict.fromkeys(names))
+
+
 def render(data: dict, stat: str = DEFAULT_STAT) -> str:
     meta = data.get("ringta_bench", {})
     cpu = meta.get("cpu") or data.get("machine_info", {}).get("cpu", {}).get("brand_raw", "unknown")
@@ -188,6 +215,8 @@ def render(data: dict, stat: str = DEFAULT_STAT) -> str:
         "",
         f"- Command: `{meta.get('command', 'unknown')}` ({meta.get('mode', 'unknown')} mode)",
         f"- Date: {data.get('datetime', 'unknown')}{_commit(data.get('commit_info', {}))}",
+        *(f"- Re-run on {r['datetime']}{_commit(r['commit_info'])}: {len(r['replaced'])} benchmark(s) "
+          f"({_case_names(r['replaced'])})" for r in data.get("ringta_later_runs", [])),
         f"- CPU: {cpu}, {meta.get('cores', '?')} logical cores ({meta.get('platform', '')}){_load(meta)}",
         "- Python {}, {}".format(meta.get("python", data.get("machine_info", {}).get("python_version", "?")),
                                   ", ".join(f"{k} {v}" for k, v in versions.items())),
@@ -244,7 +273,9 @@ def check(data: dict, limit: float = CHECK_LIMIT, stat: str = DEFAULT_STAT) -> t
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.report", description=__doc__.split("\n")[0])
-    parser.add_argument("json", help="pytest-benchmark JSON (--benchmark-json)")
+    parser.add_argument("json", nargs="+",
+                        help="pytest-benchmark JSON (--benchmark-json); with several, a later file's "
+                             "benchmarks replace the same ones of earlier files")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="markdown file to write")
     parser.add_argument("--no-write", action="store_true", help="print only; leave the markdown file alone")
     parser.add_argument("--check", action="store_true",
@@ -254,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"statistic of the rounds (default {DEFAULT_STAT})")
     args = parser.parse_args(argv)
 
-    data = load(args.json)
+    data = merge([load(p) for p in args.json])
     text = render(data, args.stat)
     print(text)
     if not args.no_write:

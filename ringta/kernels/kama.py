@@ -63,6 +63,10 @@ KAMA_RING = H_SIZE + 9  # the last period + 1 inputs
 # the last recomputation has cancelled that many digits: recompute it at once.
 KAMA_SHRINK = 64.0
 
+# Steps per block of the batch loop's exit-free fast path.
+KAMA_BLOCK = 64
+KAMA_BLOCKU = np.uint64(KAMA_BLOCK)
+
 # TA-Lib's constants, written as TA-Lib computes them.
 KAMA_SLOW = 2.0 / (30.0 + 1.0)
 KAMA_DIFF = 2.0 / (2.0 + 1.0) - KAMA_SLOW
@@ -259,25 +263,60 @@ def kama_batch(blk, x, out):
             k = np.uint64(t)
             ku_stop = np.uint64(plain_stop)
             purge = False
-            while k < ku_stop:
-                xk = x[k]
-                x_prev = x[k - one]
-                x_back = x[k - ipu]
-                vol = vol - abs(x[k - ipu1] - x_back)
-                vol += abs(xk - x_prev)
-                high = max(high, vol)
-                if vol * KAMA_SHRINK < high:
+            while True:
+                # Blocks of KAMA_BLOCK steps with no exit in the loop: the
+                # smallest and largest sums and the longest run of repeated
+                # closes are tracked instead, and a block where a shrink or
+                # a purge might have happened is rerun by the checked loop
+                # below from the saved state (same operations, same bits).
+                while k + KAMA_BLOCKU <= ku_stop:
+                    vol0 = vol
+                    v0 = v
+                    null0 = null
+                    lo = vol
+                    hi = high
+                    run = null
+                    for j in range(k, k + KAMA_BLOCKU):
+                        xk = x[j]
+                        x_prev = x[j - one]
+                        x_back = x[j - ipu]
+                        vol = vol - abs(x[j - ipu1] - x_back)
+                        vol += abs(xk - x_prev)
+                        lo = min(lo, vol)
+                        hi = max(hi, vol)
+                        null = null + 1 if xk == x_prev else 0
+                        run = max(run, null)
+                        v = _kama_step(v, xk, vol, xk - x_back)
+                        out[j] = v
+                    if lo * KAMA_SHRINK < hi or run >= ip:
+                        vol = vol0
+                        v = v0
+                        null = null0
+                        break
+                    high = hi
+                    k += KAMA_BLOCKU
+                k_end = min(k + KAMA_BLOCKU, ku_stop)
+                event = False
+                while k < k_end:
+                    xk = x[k]
+                    x_prev = x[k - one]
+                    x_back = x[k - ipu]
+                    vol = vol - abs(x[k - ipu1] - x_back)
+                    vol += abs(xk - x_prev)
+                    high = max(high, vol)
+                    if vol * KAMA_SHRINK < high:
+                        event = True
+                        break
+                    null = null + 1 if xk == x_prev else 0
+                    if null >= ip:
+                        purge = True
+                        event = True
+                        break
+                    v = _kama_step(v, xk, vol, xk - x_back)
+                    out[k] = v
+                    k += one
+                if event or k >= ku_stop:
                     break
-                # Repeated closes come at random: count them with a select
-                # and leave the loop for the rare purge, so that neither
-                # puts a branch or a select on the chains of vol and v.
-                null = null + 1 if xk == x_prev else 0
-                if null >= ip:
-                    purge = True
-                    break
-                v = _kama_step(v, xk, vol, xk - x_back)
-                out[k] = v
-                k += one
             k = int(k)
             since += k - t
             t = k
