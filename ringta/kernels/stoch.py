@@ -37,11 +37,12 @@ from typing import NamedTuple
 import numba as nb
 import numpy as np
 
-from ._deque import chunk_len, deque_push, deque_width, first_nonfinite, scratch_width, window_run2
+from ._deque import deque_push, deque_width, first_nonfinite
 from ._jit import F1, F2, I1, f8, i8, jit, void
 from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows
 from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
 from .sma import make_block as _sma_block
+from .stochf import fastk_run
 from .sma import sma_batch, sma_update
 
 T2 = nb.types.UniTuple(nb.float64, 2)
@@ -147,44 +148,22 @@ def _smooth(sub, x, out):
 def stoch_batch(blk, high, low, close, out_k, out_d):
     """Run whole series through ``blk``; return the first non-finite index or -1.
 
-    As :func:`ringta.kernels.stochf.stochf_batch`: chunk by chunk,
-    :func:`~ringta.kernels._deque.window_run2` pushes the highs and lows
-    exactly as :func:`stoch_update` does and stages the extremes; fast %K
-    (vectorised) goes to ``out_d`` as scratch; then the SMA sub-blocks' own
+    As :func:`ringta.kernels.stochf.stochf_batch`:
+    :func:`~ringta.kernels.stochf.fastk_run` pushes the highs and lows
+    exactly as :func:`stoch_update` does and writes fast %K (with STOCH's
+    flat-window rule) to ``out_d`` as scratch; then the SMA sub-blocks' own
     batch driver (equal to their streaming update, bit for bit) turns it into
     slowk in ``out_k`` and slowk into slowd in ``out_d``.
     """
     cap = int(blk[STOCH_KP])
-    lows = STOCH_HIGHS + 2 + 2 * cap
     n = blk[H_COUNT]
     m = close.shape[0]
     end = m
-    bad = -1
     q = int(n)
     first = min(m, max(0, cap - 1 - q))  # the first bar with a full window feeds the slowk SMA
-    step = chunk_len(cap)
-    hh = np.empty(min(step, m))
-    ll = np.empty(min(step, m))
-    tmp = np.empty(scratch_width(cap))
-    i = 0
-    while i < end:
-        stop = min(end, i + step - (q + i) % cap)  # chunks end on block boundaries
-        for a in (high, low, close):  # checked chunk by chunk, while in cache
-            b = first_nonfinite(a, i, stop)
-            if b >= 0:
-                stop = end = bad = b
-        if stop == i:
-            break
-        window_run2(blk, STOCH_HIGHS, lows, cap, n + i, high, low, i, stop, hh, ll, 0, tmp)
-        # Zero-based slices: indexes the compiler knows are not negative (no wraparound code).
-        s = min(max(first, i), stop)
-        hb = hh[s - i : stop - i]
-        lb_ = ll[s - i : stop - i]
-        cb = close[s:stop]
-        kb = out_d[s:stop]
-        for k in range(stop - s):
-            kb[k] = _fastk(hb[k], lb_[k], cb[k])
-        i = stop
+    bad = fastk_run(blk, STOCH_HIGHS, cap, high, low, close, out_d, FLAT_RTOL)
+    if bad >= 0:
+        end = bad
     if end == 0:
         return bad
     sk = blk[int(blk[STOCH_SK]) : int(blk[STOCH_SD])]

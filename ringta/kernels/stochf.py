@@ -114,47 +114,78 @@ def stochf_update_rows(state, rows, high, low, close, out):
         out[i, 1] = d
 
 
-@jit(i8(F1, F1, F1, F1, F1, F1), nrt=True)  # allocates its scratch buffers
-def stochf_batch(blk, high, low, close, out_k, out_d):
-    """Run whole series through ``blk``; return the first non-finite index or -1.
+@jit(i8(F1, i8, i8, F1, F1, F1, F1, f8), nrt=True)  # allocates its scratch buffers
+def fastk_run(blk, highs, cap, high, low, close, out, flat_rtol):
+    """Fast %K of whole series into ``out``; return the first non-finite index or -1.
 
-    Chunk by chunk, :func:`~ringta.kernels._deque.window_run2` pushes the
-    highs and the lows exactly as :func:`stochf_update` does (same final
-    block) and stages the extremes in buffers; fast %K goes to ``out_k``,
-    then the SMA sub-block's own batch driver (equal to its streaming
-    update, bit for bit) turns it into fast %D.
+    Shared by STOCHF and STOCH. Chunk by chunk (ending on block boundaries,
+    inputs checked while in cache), :func:`~ringta.kernels._deque.window_run2`
+    pushes the highs and lows through the two window extremes at
+    ``blk[highs:]`` exactly as the streaming update does, and %K follows in a
+    vectorised loop from the first bar with a full window:
+    ``((close - LL) / (HH - LL)) * 100``, 0 for a flat window: with
+    ``flat_rtol == 0`` (STOCHF) when ``HH == LL``, otherwise (STOCH, TA-Lib
+    0.8's relative rule) when ``HH - LL <= flat_rtol * max(|HH|, |LL|)``, as
+    each kernel's streaming step decides. ``blk``'s count is the caller's to
+    advance.
     """
-    cap = int(blk[STOCHF_KP])
-    lows = STOCHF_HIGHS + 2 + 2 * cap
+    lows = highs + 2 + 2 * cap
     n = blk[H_COUNT]
+    q = int(n)
     m = close.shape[0]
     end = m
     bad = -1
-    q = int(n)
-    first = min(m, max(0, cap - 1 - q))  # the first bar with a full window feeds the SMA
+    first = min(m, max(0, cap - 1 - q))
     step = chunk_len(cap)
     hh = np.empty(min(step, m))
     ll = np.empty(min(step, m))
     tmp = np.empty(scratch_width(cap))
     i = 0
     while i < end:
-        stop = min(end, i + step - (q + i) % cap)  # chunks end on block boundaries
-        for a in (high, low, close):  # checked chunk by chunk, while in cache
+        stop = min(end, i + step - (q + i) % cap)
+        for a in (high, low, close):
             b = first_nonfinite(a, i, stop)
             if b >= 0:
                 stop = end = bad = b
         if stop == i:
             break
-        window_run2(blk, STOCHF_HIGHS, lows, cap, n + i, high, low, i, stop, hh, ll, 0, tmp)
+        window_run2(blk, highs, lows, cap, n + i, high, low, i, stop, hh, ll, 0, tmp)
         # Zero-based slices: indexes the compiler knows are not negative (no wraparound code).
         s = min(max(first, i), stop)
         hb = hh[s - i : stop - i]
         lb_ = ll[s - i : stop - i]
         cb = close[s:stop]
-        kb = out_k[s:stop]
+        kb = out[s:stop]
         for k in range(stop - s):
-            kb[k] = _fastk(hb[k], lb_[k], cb[k])
+            diff = hb[k] - lb_[k]
+            v = ((cb[k] - lb_[k]) / diff) * 100.0  # inf or NaN for a flat window (error_model="numpy")
+            if flat_rtol == 0.0:  # loop-invariant: the compiler hoists it out of the loop
+                flat = diff == 0.0
+            else:
+                flat = diff <= flat_rtol * max(abs(hb[k]), abs(lb_[k]))
+            kb[k] = 0.0 if flat else v  # a select, not a branch: the loop vectorises
         i = stop
+    return bad
+
+
+@jit(i8(F1, F1, F1, F1, F1, F1), nrt=True)  # allocates its scratch buffers
+def stochf_batch(blk, high, low, close, out_k, out_d):
+    """Run whole series through ``blk``; return the first non-finite index or -1.
+
+    :func:`fastk_run` pushes the highs and the lows exactly as
+    :func:`stochf_update` does (same final block) and writes fast %K to
+    ``out_k``; then the SMA sub-block's own batch driver (equal to its streaming
+    update, bit for bit) turns it into fast %D.
+    """
+    cap = int(blk[STOCHF_KP])
+    n = blk[H_COUNT]
+    m = close.shape[0]
+    end = m
+    q = int(n)
+    first = min(m, max(0, cap - 1 - q))  # the first bar with a full window feeds the SMA
+    bad = fastk_run(blk, STOCHF_HIGHS, cap, high, low, close, out_k, 0.0)
+    if bad >= 0:
+        end = bad
     sub = blk[int(blk[STOCHF_SMA]) : int(blk[STOCHF_END])]
     if end == 0:
         return bad
