@@ -6,8 +6,10 @@ Definition
     ``er[t] = |x[t] - x[t-period]| / vol[t]`` (efficiency ratio),
     ``sc[t] = (er[t] * (2/3 - 2/31) + 2/31) ** 2`` (fixed fast/slow constants
     of EMA(2) and EMA(30), as in TA-Lib),
-    ``kama[t] = (x[t] - kama[t-1]) * sc[t] + kama[t-1]``, the multiply-add
-    fused (one rounding, as the TA-Lib 0.8.1 build computes it).
+    ``kama[t] = kama[t-1] + sc[t] * (x[t] - kama[t-1])``, computed as
+    ``fma(kama[t-1], 1 - sc[t], sc[t] * x[t])`` (one fused multiply-add on
+    the loop-carried chain; TA-Lib's fused ``(x - kama) * sc + kama`` differs
+    by about 1e-15 relative).
     In TA-Lib's order of operations and with its guards: ``er = 1`` when
     ``vol <= 0`` or ``vol <= x[t] - x[t-period]`` (a straight rise, or a flat
     window: 0/0 is 1), and ``vol`` is set to exactly 0 once ``period``
@@ -43,6 +45,7 @@ import math
 import numpy as np
 
 from ._fma import fma
+from ._var_stack import stack_f8
 from ._jit import F1, F2, I1, f8, i8, entry, jit, void
 from ._deque import first_nonfinite
 from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, anchor_cycles, check_rows, refill_ring
@@ -125,8 +128,11 @@ def _kama_step(prev, x, vol, roc):
         er = abs(roc / vol)
     sc = er * KAMA_DIFF + KAMA_SLOW
     sc = sc * sc
-    # Fused like TA-Lib's build; it also takes one operation off the chain.
-    return fma(x - prev, sc, prev)
+    # prev + sc * (x - prev) as prev * (1 - sc) + sc * x: one fused
+    # multiply-add on the loop-carried chain (TA-Lib's fused
+    # (x - prev) * sc + prev has a subtraction before it), the rest computable
+    # ahead of the chain.
+    return fma(prev, 1.0 - sc, sc * x)
 
 
 @jit(f8(F1, f8))
@@ -246,6 +252,9 @@ def kama_batch(blk, x, out):
             v = xt
             out[t] = v
     else:
+        vb = stack_f8(KAMA_BLOCK)
+        ab = stack_f8(KAMA_BLOCK)
+        bb = stack_f8(KAMA_BLOCK)
         one = np.uint64(1)
         ipu = np.uint64(ip)
         ipu1 = np.uint64(ip + 1)
@@ -269,32 +278,71 @@ def kama_batch(blk, x, out):
                 # closes are tracked instead, and a block where a shrink or
                 # a purge might have happened is rerun by the checked loop
                 # below from the saved state (same operations, same bits).
+                # Software-pipelined: the volatility sums of a block are
+                # computed in the same loop as the KAMA steps of the block
+                # before it (two independent chains that overlap), and the
+                # smoothing constants in between, in one vectorised pass
+                # (its division was what limited a one-pass loop).
+                pending = False
                 while k + KAMA_BLOCKU <= ku_stop:
                     vol0 = vol
-                    v0 = v
                     null0 = null
                     lo = vol
                     hi = high
                     run = null
-                    for j in range(k, k + KAMA_BLOCKU):
-                        xk = x[j]
-                        x_prev = x[j - one]
-                        x_back = x[j - ipu]
-                        vol = vol - abs(x[j - ipu1] - x_back)
-                        vol += abs(xk - x_prev)
-                        lo = min(lo, vol)
-                        hi = max(hi, vol)
-                        null = null + 1 if xk == x_prev else 0
-                        run = max(run, null)
-                        v = _kama_step(v, xk, vol, xk - x_back)
-                        out[j] = v
+                    kp = k - KAMA_BLOCKU
+                    if pending:
+                        for q in range(KAMA_BLOCK):
+                            j = k + np.uint64(q)
+                            xk = x[j]
+                            x_prev = x[j - one]
+                            vol = vol - abs(x[j - ipu1] - x[j - ipu])
+                            vol += abs(xk - x_prev)
+                            vb[q] = vol
+                            lo = min(lo, vol)
+                            hi = max(hi, vol)
+                            null = null + 1 if xk == x_prev else 0
+                            run = max(run, null)
+                            v = fma(v, ab[q], bb[q])
+                            out[kp + np.uint64(q)] = v
+                    else:
+                        for q in range(KAMA_BLOCK):
+                            j = k + np.uint64(q)
+                            xk = x[j]
+                            x_prev = x[j - one]
+                            vol = vol - abs(x[j - ipu1] - x[j - ipu])
+                            vol += abs(xk - x_prev)
+                            vb[q] = vol
+                            lo = min(lo, vol)
+                            hi = max(hi, vol)
+                            null = null + 1 if xk == x_prev else 0
+                            run = max(run, null)
+                    pending = False
                     if lo * KAMA_SHRINK < hi or run >= ip:
                         vol = vol0
-                        v = v0
                         null = null0
                         break
                     high = hi
+                    # _kama_step's operations, lane by lane (the division is
+                    # computed for every bar and discarded where er is 1).
+                    for q in range(KAMA_BLOCK):
+                        j = k + np.uint64(q)
+                        xk = x[j]
+                        roc = xk - x[j - ipu]
+                        vq = vb[q]
+                        er = abs(roc / vq)
+                        er = 1.0 if (vq <= 0.0 or vq <= roc) else er
+                        sc = er * KAMA_DIFF + KAMA_SLOW
+                        sc = sc * sc
+                        ab[q] = 1.0 - sc
+                        bb[q] = sc * xk
+                    pending = True
                     k += KAMA_BLOCKU
+                if pending:
+                    kp = k - KAMA_BLOCKU
+                    for q in range(KAMA_BLOCK):
+                        v = fma(v, ab[q], bb[q])
+                        out[kp + np.uint64(q)] = v
                 k_end = min(k + KAMA_BLOCKU, ku_stop)
                 event = False
                 while k < k_end:
