@@ -22,7 +22,9 @@ order, batch and streaming stay identical bit for bit.
 
 from __future__ import annotations
 
-from ._jit import F1, I1, f8, i8, jit, void
+import math
+
+from ._jit import F1, I1, b1, f8, i8, jit, void
 
 H_COUNT = 0
 H_LOOKBACK = 1
@@ -146,6 +148,29 @@ def refill_ring(blk, ring, cap, slot0, x, first, end):
         slot += 1
         if slot == cap:
             slot = 0
+
+
+@jit(i8(F1, i8, i8, i8, i8, F1, F1, b1))
+def lag_finish(blk, pos_at, out_at, ring, ip, x, out, finite):
+    """End a batch run of a lag kernel (MOM, ROC) whose values from ``x[ip:]`` were computed from ``x`` itself.
+
+    ``finite`` says whether ``x[ip:]`` were all finite. Returns the first
+    non-finite index (the block untouched since the first ``ip`` inputs), or
+    -1 after leaving the block as streaming would: the last ``ip`` inputs in
+    the ring, the count, the ring position (at ``pos_at``) and the last value
+    (at ``out_at``).
+    """
+    m = x.shape[0]
+    if not finite:
+        for i in range(ip, m):
+            if not math.isfinite(x[i]):
+                return i
+    pos0 = int(blk[pos_at])
+    refill_ring(blk, ring, ip, pos0, x, ip, m)
+    blk[H_COUNT] += m - ip
+    blk[pos_at] = (pos0 + (m - ip)) % ip
+    blk[out_at] = out[m - 1]
+    return -1
 
 
 @jit(void(i8, I1, i8, i8))

@@ -30,7 +30,7 @@ import math
 import numba as nb
 import numpy as np
 
-from ._jit import F1, F2, I1, f8, i8, jit, void
+from ._jit import F1, F2, I1, b1, f8, i8, jit, void
 from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows
 from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
 from ._wilder import wilder_coefficients, wilder_one, wilder_two
@@ -163,6 +163,28 @@ def atr_batch(blk, high, low, close, out):
         i += 1
     if i == m:
         return -1
+    return atr_steady(blk, high, low, close, i, out, ATR_CHUNK, False)
+
+
+@jit(f8(f8, f8), inline=True)
+def atr_percent(atr, close):
+    """NATR's value: the ATR as a percentage of the close, 0 when the close is 0."""
+    if close == 0.0:
+        return 0.0
+    return (atr / close) * 100.0
+
+
+@jit(i8(F1, F1, F1, F1, i8, F1, i8, b1))
+def atr_steady(blk, high, low, close, i, out, chunk, percent):
+    """The steady state of a batch run from bar ``i`` (ATR's and NATR's); return the first bad index or -1.
+
+    :func:`atr_run` chunk by chunk on locals, the block's ATR fields written
+    back at the end; a chunk whose values end non-finite is searched for the
+    bad bar and run again up to it. With ``percent``, each chunk's values
+    become :func:`atr_percent` in a pass of their own (it vectorises, and
+    keeps the divisions off the recursion's loop).
+    """
+    m = close.shape[0]
     alpha = blk[ATR_ALPHA]
     beta = blk[ATR_BETA]
     beta2 = blk[ATR_BETA2]
@@ -173,7 +195,7 @@ def atr_batch(blk, high, low, close, out):
     start = i
     bad = -1
     while i < m:
-        hi = min(i + ATR_CHUNK, m)
+        hi = min(i + chunk, m)
         w1, w2, wa, wp, chk = atr_run(high, low, close, i, hi, alpha, beta, beta2, v1, v2, ap, prev, out)
         if not (math.isfinite(w1) and math.isfinite(w2) and math.isfinite(chk)):
             bad = first_bad_bar(high, low, close, i, hi)
@@ -181,6 +203,11 @@ def atr_batch(blk, high, low, close, out):
                 w1, w2, wa, wp, chk = atr_run(high, low, close, i, bad, alpha, beta, beta2, v1, v2, ap, prev, out)
                 hi = bad
         v1, v2, ap, prev = w1, w2, wa, wp
+        if percent:
+            os = out[i:hi]
+            cs = close[i:hi]
+            for k in range(os.shape[0]):
+                os[k] = atr_percent(os[k], cs[k])
         i = hi
         if bad >= 0:
             break

@@ -291,32 +291,20 @@ def kama_batch(blk, x, out):
                     hi = high
                     run = null
                     kp = k - KAMA_BLOCKU
-                    if pending:
-                        for q in range(KAMA_BLOCK):
-                            j = k + np.uint64(q)
-                            xk = x[j]
-                            x_prev = x[j - one]
-                            vol = vol - abs(x[j - ipu1] - x[j - ipu])
-                            vol += abs(xk - x_prev)
-                            vb[q] = vol
-                            lo = min(lo, vol)
-                            hi = max(hi, vol)
-                            null = null + 1 if xk == x_prev else 0
-                            run = max(run, null)
+                    for q in range(KAMA_BLOCK):
+                        j = k + np.uint64(q)
+                        xk = x[j]
+                        x_prev = x[j - one]
+                        vol = vol - abs(x[j - ipu1] - x[j - ipu])
+                        vol += abs(xk - x_prev)
+                        vb[q] = vol
+                        lo = min(lo, vol)
+                        hi = max(hi, vol)
+                        null = null + 1 if xk == x_prev else 0
+                        run = max(run, null)
+                        if pending:  # loop-invariant: the compiler makes two loops of this one
                             v = fma(v, ab[q], bb[q])
                             out[kp + np.uint64(q)] = v
-                    else:
-                        for q in range(KAMA_BLOCK):
-                            j = k + np.uint64(q)
-                            xk = x[j]
-                            x_prev = x[j - one]
-                            vol = vol - abs(x[j - ipu1] - x[j - ipu])
-                            vol += abs(xk - x_prev)
-                            vb[q] = vol
-                            lo = min(lo, vol)
-                            hi = max(hi, vol)
-                            null = null + 1 if xk == x_prev else 0
-                            run = max(run, null)
                     pending = False
                     if lo * KAMA_SHRINK < hi or run >= ip:
                         vol = vol0

@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 from ._jit import F1, F2, I1, f8, i8, jit, void
-from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows, refill_ring
+from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows, lag_finish
 from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
 
 MOM_PERIOD = H_SIZE
@@ -94,7 +94,6 @@ def mom_batch(blk, x, out):
     if head == m:
         return -1
     # From here the count exceeds the lookback (``period``): every value is valid.
-    pos0 = int(blk[MOM_POS])
     # Views indexed from 0, so that the compiler sees non-negative indices
     # (no wraparound selects) and vectorises.
     xn = x[ip:]
@@ -105,15 +104,7 @@ def mom_batch(blk, x, out):
         xi = xn[i]
         ok &= (xi - xi) == 0.0  # 0 for a finite value, NaN otherwise: a branch-free check
         on[i] = _mom_step(xi, xo[i])
-    if not ok:
-        for i in range(ip, m):
-            if not math.isfinite(x[i]):
-                return i
-    refill_ring(blk, MOM_RING, ip, pos0, x, ip, m)
-    blk[H_COUNT] += m - ip
-    blk[MOM_POS] = (pos0 + (m - ip)) % ip
-    blk[MOM_OUT] = out[m - 1]
-    return -1
+    return lag_finish(blk, MOM_POS, MOM_OUT, MOM_RING, ip, x, out, ok)
 
 
 def mom_lookback(period: int = 10) -> int:

@@ -25,10 +25,9 @@ import math
 import numpy as np
 
 from ._jit import F1, F2, I1, f8, i8, jit, void
-from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows
+from ._ring import H_COUNT, H_LOOKBACK, MAX_PERIOD, check_rows
 from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
-from .atr import (ATR_ALPHA, ATR_APREV, ATR_BETA, ATR_BETA2, ATR_OUT, ATR_PREV, ATR_VALUE, ATR_VALUE2,
-                  ATR_WIDTH, atr_run, atr_update, first_bad_bar)
+from .atr import ATR_WIDTH, atr_percent, atr_steady, atr_update
 from .atr import make_block as _atr_block
 
 # NATR's block is ATR's block (same fields, advanced by atr_update) plus the output.
@@ -43,18 +42,11 @@ _CHUNK = 512
 PARAMS = (Param("period", int, 14, 1, MAX_PERIOD, doc="Wilder smoothing period"),)
 
 
-@jit(f8(f8, f8))
-def _natr_value(atr, close):
-    if close == 0.0:
-        return 0.0
-    return (atr / close) * 100.0
-
-
 @jit(f8(F1, f8, f8, f8))
 def natr_update(blk, high, low, close):
     """Advance one NATR block by one bar; return the new value (NaN while warming up)."""
     a = atr_update(blk, high, low, close)
-    out = _natr_value(a, close) if blk[H_COUNT] > blk[H_LOOKBACK] else np.nan
+    out = atr_percent(a, close) if blk[H_COUNT] > blk[H_LOOKBACK] else np.nan
     blk[NATR_OUT] = out
     return out
 
@@ -96,40 +88,10 @@ def natr_batch(blk, high, low, close, out):
         i += 1
     if i == m:
         return -1
-    alpha = blk[ATR_ALPHA]
-    beta = blk[ATR_BETA]
-    beta2 = blk[ATR_BETA2]
-    v1 = blk[ATR_VALUE]
-    v2 = blk[ATR_VALUE2]
-    ap = blk[ATR_APREV]
-    prev = blk[ATR_PREV]
-    start = i
-    bad = -1
-    while i < m:
-        hi = min(i + _CHUNK, m)
-        w1, w2, wa, wp, chk = atr_run(high, low, close, i, hi, alpha, beta, beta2, v1, v2, ap, prev, out)
-        if not (math.isfinite(w1) and math.isfinite(w2) and math.isfinite(chk)):
-            bad = first_bad_bar(high, low, close, i, hi)
-            if bad >= 0:
-                w1, w2, wa, wp, chk = atr_run(high, low, close, i, bad, alpha, beta, beta2, v1, v2, ap, prev, out)
-                hi = bad
-        v1, v2, ap, prev = w1, w2, wa, wp
-        # The divisions in a pass of their own: it vectorises, and keeps them off the recursion's loop.
-        os = out[i:hi]
-        cs = close[i:hi]
-        for k in range(os.shape[0]):
-            os[k] = _natr_value(os[k], cs[k])
-        i = hi
-        if bad >= 0:
-            break
-    if i > start:
-        blk[H_COUNT] += i - start
-        blk[ATR_PREV] = prev
-        blk[ATR_VALUE] = v1
-        blk[ATR_VALUE2] = v2
-        blk[ATR_APREV] = ap
-        blk[ATR_OUT] = v1
-        blk[NATR_OUT] = out[i - 1]
+    bad = atr_steady(blk, high, low, close, i, out, _CHUNK, True)
+    end = bad if bad >= 0 else m
+    if end > i:
+        blk[NATR_OUT] = out[end - 1]
     return bad
 
 

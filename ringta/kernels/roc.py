@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 from ._jit import F1, F2, I1, f8, i8, jit, void
-from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows, refill_ring
+from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows, lag_finish
 from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
 
 ROC_PERIOD = H_SIZE
@@ -98,7 +98,6 @@ def roc_batch(blk, x, out):
     if head == m:
         return -1
     # From here the count exceeds the lookback (``period``): every value is valid.
-    pos0 = int(blk[ROC_POS])
     # Views indexed from 0, so that the compiler sees non-negative indices
     # (no wraparound selects) and vectorises.
     xn = x[ip:]
@@ -109,15 +108,7 @@ def roc_batch(blk, x, out):
         xi = xn[i]
         ok &= (xi - xi) == 0.0  # 0 for a finite value, NaN otherwise: a branch-free check
         on[i] = _roc_step(xi, xo[i])
-    if not ok:
-        for i in range(ip, m):
-            if not math.isfinite(x[i]):
-                return i
-    refill_ring(blk, ROC_RING, ip, pos0, x, ip, m)
-    blk[H_COUNT] += m - ip
-    blk[ROC_POS] = (pos0 + (m - ip)) % ip
-    blk[ROC_OUT] = out[m - 1]
-    return -1
+    return lag_finish(blk, ROC_POS, ROC_OUT, ROC_RING, ip, x, out, ok)
 
 
 def roc_lookback(period: int = 10) -> int:
