@@ -66,6 +66,10 @@ TABLES = {
     "scale": Table("Batch runs: many symbols", "universe", None,
                    "`batch.run` over a folder of Parquet files with local worker processes; the one-worker row's "
                    "\"x ringta\" is the speed-up of two workers."),
+    "memory": Table("Peak memory", "run", "bars",
+                    "`ringta run CONFIG --data DIR --out OUT --workers 1` on one symbol in a fresh process, numba "
+                    "cache warm: peak resident memory (`VmHWM`) and wall time, start-up included. The baseline "
+                    "is the fixed part: imports, allocator settings and the config's compiled functions."),
     "compile": Table("Start-up", None, None,
                      "Wall time of a fresh interpreter (`python -c ...`), start-up included."),
 }
@@ -84,6 +88,7 @@ class Row:
     note: str = ""
     about: str = ""
     ratio: float | None = None
+    peak_mib: float | None = None  # peak resident memory of the run, where measured
 
     @property
     def key(self):
@@ -125,7 +130,7 @@ def rows(data: dict, stat: str = DEFAULT_STAT) -> list[Row]:
             continue
         raw.append(Row(info["table"], info.get("case"), info.get("size"), info["impl"], info["unit"],
                        b["stats"][stat] / info["per"], bool(info.get("reference")), info.get("note") or "",
-                       info.get("about") or ""))
+                       info.get("about") or "", peak_mib=info.get("peak_rss_mib")))
     refs = {r.key: r.seconds for r in raw if r.reference}
     with_ratio = [Row(**{**r.__dict__, "ratio": r.seconds / refs[r.key] if r.key in refs else None}) for r in raw]
 
@@ -157,18 +162,29 @@ def render_table(table: str, trows: list[Row]) -> list[str]:
     spec = TABLES.get(table, Table(table, "case", "size", ""))
     units = sorted({r.unit for r in trows})
     value_header = " / ".join(UNIT_HEADER.get(u, u) for u in units)
-    cols = [h for h in (spec.case_header, spec.size_header) if h] + ["implementation", value_header, "x ringta"]
-    align = ["---"] * (len(cols) - 2) + ["---:", "---:"]
+    labels = [h for h in (spec.case_header, spec.size_header) if h]
+    # Optional columns: a ratio only where the table has a reference row, a
+    # peak memory only where one was measured.
+    with_ratio = any(r.ratio is not None for r in trows)
+    with_peak = any(r.peak_mib is not None for r in trows)
+    cols = labels + ["implementation", value_header] + ["x ringta"] * with_ratio + ["peak RSS (MiB)"] * with_peak
+    align = ["---"] * (len(labels) + 1) + ["---:"] * (len(cols) - len(labels) - 1)
     if spec.size_header:
-        align[len(cols) - 4] = "---:"
+        align[len(labels) - 1] = "---:"
     lines = [f"### {spec.title}", "", spec.about, "", "| " + " | ".join(cols) + " |", "|" + "|".join(align) + "|"]
     previous = None
     for r in trows:
         key = ([r.case] if spec.case_header else []) + ([r.size] if spec.size_header else [])
         shown = ["" if key == previous else _cell(v) for v in key]  # a group's labels only on its first row
         previous = key
-        lines.append("| " + " | ".join(shown + [r.impl, fmt_time(r.seconds, r.unit), fmt_ratio(r.ratio)]) + " |")
+        cells = shown + [r.impl, fmt_time(r.seconds, r.unit)]
+        cells += [fmt_ratio(r.ratio)] * with_ratio + [fmt_peak(r.peak_mib)] * with_peak
+        lines.append("| " + " | ".join(cells) + " |")
     return lines
+
+
+def fmt_peak(mib: float | None) -> str:
+    return "" if mib is None else f"{mib:,.1f}"
 
 
 def _cell(value) -> str:

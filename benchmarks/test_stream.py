@@ -18,7 +18,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ringta.kernels import REGISTRY, IndicatorSet, allocate, step_bar, step_bars
+from ringta.kernels import (REGISTRY, UPDATE_COLUMNS, ColumnSet, IndicatorSet, allocate, allocate_columns, step_bar,
+                            step_bars, step_columns)
 from ringta.kernels._program import P_OFFSET, P_ROW
 
 from .cases import CASES, FUSED, Bars, Handle, bars, fused_indicators, random_walk, stream_loop
@@ -131,14 +132,15 @@ class Panel:
         self.bars = np.ascontiguousarray(np.stack(fields, axis=-1))  # (n_steps, n_symbols, 5)
 
 
-def _update_rows_runner(panel: Panel, steps: range):
+def _per_kind_runner(panel: Panel, steps: range, allocate_fn, update_of):
+    """One compiled call per indicator kind per timestamp: ``update_of(spec)(state, rows, *inputs, out)``."""
     rows = np.arange(panel.n_symbols, dtype=np.int64)
     kinds = []
     for name, (_, params) in fused_indicators().items():
         spec = REGISTRY[name]
-        state = allocate(name, panel.n_symbols, **params)
+        state = allocate_fn(name, panel.n_symbols, **params)
         out = np.empty((panel.n_symbols, len(spec.outputs)))
-        kinds.append((spec.update_rows, state, out, spec.inputs))
+        kinds.append((update_of(spec), state, out, spec.inputs))
 
     def make(t_range):
         calls = [(fn, state, [panel.fields[n][t] for n in inputs], out) for t in t_range
@@ -152,6 +154,14 @@ def _update_rows_runner(panel: Panel, steps: range):
 
     make(range(CROSS_HISTORY))()
     return make(steps)
+
+
+def _update_rows_runner(panel: Panel, steps: range):
+    return _per_kind_runner(panel, steps, allocate, lambda spec: spec.update_rows)
+
+
+def _update_columns_runner(panel: Panel, steps: range):
+    return _per_kind_runner(panel, steps, allocate_columns, lambda spec: UPDATE_COLUMNS[spec.name])
 
 
 def _step_bars_runner(panel: Panel, steps: range):
@@ -170,6 +180,24 @@ def _step_bars_runner(panel: Panel, steps: range):
         def run():
             for frame in frames:
                 step_bars(arena, program, frame)
+
+        return run
+
+    make(range(CROSS_HISTORY))()
+    return make(steps)
+
+
+def _step_columns_runner(panel: Panel, steps: range):
+    sets = ColumnSet(fused_indicators(), panel.n_symbols)
+    arena, program, n, rows = sets.arena, sets.program, panel.n_symbols, np.arange(panel.n_symbols, dtype=np.int64)
+
+    def make(t_range):
+        # Field-major bars, one (5, n_symbols) array per timestamp, built untimed.
+        frames = [np.ascontiguousarray(panel.bars[t].T) for t in t_range]
+
+        def run():
+            for frame in frames:
+                step_columns(arena, program, n, rows, frame)
 
         return run
 
@@ -205,6 +233,10 @@ def _talib_runner(panel: Panel, steps: range):
 CROSS_VARIANTS = {
     "ringta step_bars": (_step_bars_runner, "one compiled call per timestamp for all symbols and indicators"),
     "ringta update_rows x6": (_update_rows_runner, "one compiled call per indicator kind per timestamp"),
+    "ringta step_columns": (_step_columns_runner, "column tables (`ColumnSet`): one compiled call per timestamp for all "
+                                                  "symbols and indicators, SIMD across symbols"),
+    "ringta update_columns x6": (_update_columns_runner, "column tables: one compiled call per indicator kind per "
+                                                         "timestamp, SIMD across symbols"),
     "talib.stream x6 per symbol": (_talib_runner, "six TA-Lib stream handles per symbol, Python loop"),
 }
 

@@ -158,7 +158,7 @@ def test_get_bars_last_n():
 
 def _state(sc):
     d = sc.session_data
-    return d.arena[: d.n_arena].copy(), d.bars[: d.n_siv].copy(), d.siv[: d.n_siv].copy()
+    return d.arena[: d.n_arena].copy(), d.bar_rows(), d.siv[: d.n_siv].copy()
 
 
 def _assert_same_symbol_state(sc1, s1, sc2, s2, cfg):
@@ -210,6 +210,38 @@ def test_on_bars_equals_on_bar():
     for c in cfg.indicator_configs():
         np.testing.assert_array_equal(np.array(as_row(a.session_data.get_indicator_value("C", c.key))),
                                       ref[c.key][-1], err_msg=c.key)
+
+
+def test_on_bars_symbols_out_of_step_and_late_subscriber():
+    # B joins after A, so the two sit at different ring slots (small rings
+    # wrap often); a coordinator without subscribers records no completed
+    # bars until one subscribes, and its state never differs.
+    cfg = example_config(session_data_config={"bar_buffer_size": 7})
+    syms = ["A", "B"]
+    series = {s: synthetic(days=2, seed=40 + i) for i, s in enumerate(syms)}
+    ts = series["A"].timestamp
+    vals = np.stack([series[s].values for s in syms], axis=1)
+    quiet, loud = SessionCoordinator(cfg), SessionCoordinator(cfg)
+    ev_quiet, ev_loud = [], []
+    loud.subscribe(lambda *x: ev_loud.append((x[0], x[1], x[2])))
+    join, listen = 123, 500
+    for sc in (quiet, loud):
+        sc.register_symbol("A")
+    for i in range(ts.size):
+        if i == join:
+            for sc in (quiet, loud):
+                sc.register_symbol("B")
+        if i == listen:
+            quiet.subscribe(lambda *x: ev_quiet.append((x[0], x[1], x[2])))
+            mark = len(ev_loud)
+        now = syms if i >= join else syms[:1]
+        for sc in (quiet, loud):
+            sc.on_bars(int(ts[i]), now, vals[i, : len(now)])
+    for s in syms:
+        _assert_same_symbol_state(quiet, s, loud, s, cfg)
+    for x, y in zip(_state(quiet), _state(loud)):
+        assert np.array_equal(x, y, equal_nan=True)
+    assert ev_quiet and ev_quiet == ev_loud[mark:]
 
 
 @pytest.mark.parametrize("split", [1, 389, 390, 1000])

@@ -106,6 +106,21 @@ def test_markdown_figures(report):
     assert "| symbols | implementation | ns/symbol | x ringta |" in md
 
 
+def test_peak_memory_column(report):
+    # A table with a measured peak gets the column; one without a reference row has no ratio column.
+    data = sample()
+    runs = [bench("memory", "baseline", 2.0, 1, "run", "baseline"),
+            bench("memory", "ringta run", 3.25, 1, "run", "2,520 days", 982_800)]
+    runs[0]["extra_info"]["peak_rss_mib"] = 185.04
+    runs[1]["extra_info"]["peak_rss_mib"] = 198.76
+    data["benchmarks"] += runs
+    md = report.render(data)
+    assert "| run | bars | implementation | seconds | peak RSS (MiB) |" in md
+    assert "| baseline |  | baseline | 2.00 | 185.0 |" in md
+    assert "| 2,520 days | 982,800 | ringta run | 3.25 | 198.8 |" in md
+    assert "| indicator | bars | implementation | ns/bar | x ringta |" in md  # other tables unchanged
+
+
 def test_median_statistic(report):
     # medians are 1.5 x the mins: sma ringta 1.50 ns/bar, talib 3.75 ns/bar, ratio unchanged at 2.50
     md = report.render(sample(), stat="median")

@@ -17,10 +17,17 @@ Tables (all owned by :class:`~ringta.coordinator.session_data.SessionData`):
 ``program``
     int64, the fused program of :mod:`ringta.kernels._program`.
 ``bars``
-    float64 ``(siv rows, capacity, 6)`` ring buffers of ``[open time, o, h, l, c, v]``.
+    float64 ``(capacity, siv rows, 6)`` ring buffers of ``[open time, o, h, l, c, v]``,
+    slot-major: symbols registered together advance in lockstep, so one
+    timestamp's writes for every symbol land side by side instead of one
+    page apart each (row-major cost a cache and a TLB miss per bar).
 ``emitted``
     float64 ``(rows, 8)``: ``[symbol, siv row, open time, o, h, l, c, v]`` of
-    every bar completed by the call; the last row is scratch space.
+    every bar completed by the call; the last row is scratch space, so a
+    one-row table (no subscribers) only counts them.
+``cache``
+    int64, one row per interval length (``C_*``): what every symbol of a
+    timestamp shares, computed once per timestamp.
 """
 
 from __future__ import annotations
@@ -75,19 +82,30 @@ def check_bar(o, h, l, c, v):
     return -1
 
 
+C_MIN = 0  # interval length in minutes
+C_START = 1  # bucket of the current timestamp: open time (UTC ns), -1 outside the session
+C_END = 2  # bucket end
+C_OFF = 3  # the exchange's UTC offset
+C_SID = 4  # session of the bucket (see session_id), computed at its first use; NO_TS before
+C_NB = 5  # bars-stored count whose ring slot is C_SLOT: symbols in lockstep share it,
+C_SLOT = 6  # which saves an integer division per stored bar
+C_WIDTH = 7
+
+
 @jit(void(i8, I1, I1, i8, i8, i8, I2))
 def _buckets(ts, trans, offs, open_min, close_min, extended, cache):
-    """Bucket ``[start, end)`` of ``ts`` for every interval length: ``cache[k] = (minutes, start, end, offset)``.
+    """Bucket ``[start, end)`` of ``ts`` for every interval length (the ``C_*`` columns of ``cache``).
 
     Computed once per timestamp and shared by every symbol of a cross-section;
     the exchange's UTC offset is kept for :func:`session_id`.
     """
     off = utc_offset(trans, offs, ts)
     for k in range(cache.shape[0]):
-        start, end = bucket_bounds(ts, off, cache[k, 0], open_min, close_min, extended)
-        cache[k, 1] = start
-        cache[k, 2] = end
-        cache[k, 3] = off
+        start, end = bucket_bounds(ts, off, cache[k, C_MIN], open_min, close_min, extended)
+        cache[k, C_START] = start
+        cache[k, C_END] = end
+        cache[k, C_OFF] = off
+        cache[k, C_SID] = NO_TS
 
 
 @jit(f8(f8, i8, i8, i8), inline=True)
@@ -101,130 +119,135 @@ def session_id(start, off, open_min, close_min):
 
 
 def bucket_cache(minutes=(1,)) -> np.ndarray:
-    """A ``(minutes, start, end, offset)`` table for the interval lengths in use; the base (1) first."""
+    """A ``C_*`` table for the interval lengths in use; the base (1) first."""
     lengths = [1] + sorted(set(minutes) - {1})
-    cache = np.zeros((len(lengths), 4), dtype=np.int64)
-    cache[:, 0] = lengths
+    cache = np.zeros((len(lengths), C_WIDTH), dtype=np.int64)
+    cache[:, C_MIN] = lengths
+    cache[:, C_SID] = NO_TS
+    cache[:, C_NB] = -1
     return cache
+
+
+@jit(void(F1, I2, F3, F1, i8, I1, f8, f8, f8, f8, f8, f8, f8), inline=True)
+def _store(arena, program, bars, row, r, ck, es, eo, eh, el, ec, ev, es_id):
+    """Store a completed bar in row ``r``'s ring buffer and advance the row's indicators by it."""
+    nb_ = int(row[S_NBARS])
+    if nb_ != ck[C_NB]:
+        ck[C_NB] = nb_
+        ck[C_SLOT] = nb_ % bars.shape[0]
+    b = bars[ck[C_SLOT], r]
+    b[0] = es
+    b[1] = eo
+    b[2] = eh
+    b[3] = el
+    b[4] = ec
+    b[5] = ev
+    row[S_NBARS] = nb_ + 1
+    for j in range(int(row[S_PS]), int(row[S_PE])):
+        p = program[j]
+        off = p[P_OFFSET]
+        dispatch_block(p[P_KIND], arena[off : off + p[P_WIDTH]], p[P_SOURCE], eo, eh, el, ec, ev, es_id)
+
+
+@jit(i8(F2, i8, i8, i8, f8, f8, f8, f8, f8, f8), inline=True)
+def _record(emitted, n_em, sym, r, es, eo, eh, el, ec, ev):
+    """Record completed bar number ``n_em`` of a call in ``emitted`` if there is room; return ``n_em + 1``."""
+    if n_em < emitted.shape[0] - 1:
+        e = emitted[n_em]
+        e[0] = sym
+        e[1] = r
+        e[2] = es
+        e[3] = eo
+        e[4] = eh
+        e[5] = el
+        e[6] = ec
+        e[7] = ev
+    return n_em + 1
+
+
+@jit(i8(F1, I2, F2, I2, F3, F2, I2, i8, i8, f8, f8, f8, f8, f8, i8, i8, i8), inline=True)
+def _feed(arena, program, siv, symtab, bars, emitted, cache, sym, ts, o, h, l, c, v, n_em, open_min, close_min):
+    """Feed a valid, in-session base bar of symbol ``sym``; return ``n_em`` plus the bars it completed.
+
+    For every interval of the symbol: the base interval takes the bar as it
+    is; a derived interval adds it to its forming bar (the same rules as
+    ``intervals.aggregate_into``), which may complete a bar at a gap and/or at its
+    last minute. Every completed bar is stored in the ring buffer, advances
+    the interval's indicators and is recorded in ``emitted`` (as far as it
+    has room: a one-row table records nothing). Everything is written out
+    here, inlined into the loops that call it: calling helpers that take
+    many arrays costs more than the work itself at this granularity; rows
+    are taken as 1-D views, which spares the two-index arithmetic on every
+    access.
+    """
+    t_next = float(ts + NS_PER_MINUTE)
+    tab = symtab[sym]
+    tab[T_LAST] = ts
+    for r in range(tab[T_S0], tab[T_S1]):
+        row = siv[r]
+        minutes = row[S_MIN]
+        k = 0
+        while cache[k, C_MIN] != minutes:
+            k += 1
+        ck = cache[k]
+        start = ck[C_START]
+        if start < 0:
+            continue
+        fs = float(start)
+        if row[S_BASE] == 0.0:
+            rn = row[A_COUNT]
+            if rn > 0.0 and fs != row[A_START]:
+                # A gap: the forming bar of an earlier bucket completes first.
+                gs, go, gh, gl, gc, gv = (row[A_START], row[A_OPEN], row[A_HIGH], row[A_LOW],
+                                          row[A_CLOSE], row[A_VOLUME])
+                row[A_COUNT] = 0.0
+                _store(arena, program, bars, row, r, ck, gs, go, gh, gl, gc, gv,
+                       session_id(gs, cache[0, C_OFF], open_min, close_min))
+                n_em = _record(emitted, n_em, sym, r, gs, go, gh, gl, gc, gv)
+                rn = 0.0
+            if rn == 0.0:
+                row[A_START] = fs
+                row[A_END] = float(ck[C_END])
+                row[A_OPEN] = o
+                row[A_HIGH] = h
+                row[A_LOW] = l
+                row[A_CLOSE] = c
+                row[A_VOLUME] = v
+            else:
+                # Selects, not branches: a new high or low is a coin toss the
+                # branch predictor loses.
+                hi = row[A_HIGH]
+                lo = row[A_LOW]
+                row[A_HIGH] = h if h > hi else hi
+                row[A_LOW] = l if l < lo else lo
+                row[A_CLOSE] = c
+                row[A_VOLUME] += v
+            if t_next < row[A_END]:
+                row[A_COUNT] = rn + 1.0
+                continue
+            row[A_COUNT] = 0.0
+            bo, bh, bl, bc, bv = row[A_OPEN], row[A_HIGH], row[A_LOW], row[A_CLOSE], row[A_VOLUME]
+        else:
+            bo, bh, bl, bc, bv = o, h, l, c, v
+        if ck[C_SID] == NO_TS:
+            ck[C_SID] = bucket_bounds(int(fs), cache[0, C_OFF], 1440, open_min, close_min, 1)[0]
+        _store(arena, program, bars, row, r, ck, fs, bo, bh, bl, bc, bv, float(ck[C_SID]))
+        n_em = _record(emitted, n_em, sym, r, fs, bo, bh, bl, bc, bv)
+    return n_em
 
 
 @jit(i8(F1, I2, F2, I2, F3, F2, I2, I1, i8, F2, I1, i8, i8, i8))
 def _apply(arena, program, siv, symtab, bars, emitted, cache, syms, ts, vals, status, n_em, open_min, close_min):
-    """Feed the valid, in-session base bars ``vals[i]`` of symbols ``syms[i]`` (``status[i] < 0``).
-
-    For every interval of a symbol: the base interval takes the bar as it
-    is; a derived interval adds it to its forming bar (the same rules as
-    ``intervals.aggregate_into``), which may complete a bar at a gap and/or at its
-    last minute. Every completed bar is stored in the ring buffer, advances
-    the interval's indicators and is recorded in ``emitted``. Everything is
-    written out in this one loop: calling helpers that take many arrays
-    costs more than the work itself at this granularity.
-    """
-    cap = bars.shape[1]
-    max_em = emitted.shape[0] - 1
+    """:func:`_feed` the bars ``vals[i]`` of symbols ``syms[i]`` marked valid (``status[i] < 0``)."""
     for i in range(syms.shape[0]):
-        if status[i] >= 0:
-            continue
-        sym = syms[i]
-        o = vals[i, 0]
-        h = vals[i, 1]
-        l = vals[i, 2]
-        c = vals[i, 3]
-        v = vals[i, 4]
-        symtab[sym, T_LAST] = ts
-        for r in range(symtab[sym, T_S0], symtab[sym, T_S1]):
-            minutes = siv[r, S_MIN]
-            k = 0
-            while cache[k, 0] != minutes:
-                k += 1
-            start = cache[k, 1]
-            if start < 0:
-                continue
-            # Up to two completed bars: g* closed by a gap, b* completed now.
-            has_gap = False
-            has_bar = False
-            gs = go = gh = gl = gc = gv = 0.0
-            bs = float(start)
-            bo, bh, bl, bc, bv = o, h, l, c, v
-            if siv[r, S_BASE] != 0.0:
-                has_bar = True
-            else:
-                rs = siv[r, A_START]
-                rn = siv[r, A_COUNT]
-                fs = float(start)
-                if rn > 0.0 and fs != rs:
-                    has_gap = True
-                    gs = rs
-                    go = siv[r, A_OPEN]
-                    gh = siv[r, A_HIGH]
-                    gl = siv[r, A_LOW]
-                    gc = siv[r, A_CLOSE]
-                    gv = siv[r, A_VOLUME]
-                    rn = 0.0
-                if rn == 0.0:
-                    siv[r, A_START] = fs
-                    siv[r, A_END] = float(cache[k, 2])
-                    siv[r, A_OPEN] = o
-                    siv[r, A_HIGH] = h
-                    siv[r, A_LOW] = l
-                    siv[r, A_CLOSE] = c
-                    siv[r, A_VOLUME] = v
-                    rn = 1.0
-                else:
-                    if h > siv[r, A_HIGH]:
-                        siv[r, A_HIGH] = h
-                    if l < siv[r, A_LOW]:
-                        siv[r, A_LOW] = l
-                    siv[r, A_CLOSE] = c
-                    siv[r, A_VOLUME] += v
-                    rn += 1.0
-                if float(ts + NS_PER_MINUTE) >= siv[r, A_END]:
-                    has_bar = True
-                    bs = siv[r, A_START]
-                    bo = siv[r, A_OPEN]
-                    bh = siv[r, A_HIGH]
-                    bl = siv[r, A_LOW]
-                    bc = siv[r, A_CLOSE]
-                    bv = siv[r, A_VOLUME]
-                    rn = 0.0
-                siv[r, A_COUNT] = rn
-            for q in range(2):
-                if q == 0:
-                    if not has_gap:
-                        continue
-                    es, eo, eh, el, ec, ev = gs, go, gh, gl, gc, gv
-                else:
-                    if not has_bar:
-                        continue
-                    es, eo, eh, el, ec, ev = bs, bo, bh, bl, bc, bv
-                nb_ = int(siv[r, S_NBARS])
-                slot = nb_ % cap
-                bars[r, slot, 0] = es
-                bars[r, slot, 1] = eo
-                bars[r, slot, 2] = eh
-                bars[r, slot, 3] = el
-                bars[r, slot, 4] = ec
-                bars[r, slot, 5] = ev
-                siv[r, S_NBARS] = nb_ + 1
-                es_id = session_id(es, cache[0, 3], open_min, close_min)
-                for j in range(int(siv[r, S_PS]), int(siv[r, S_PE])):
-                    off = program[j, P_OFFSET]
-                    dispatch_block(program[j, P_KIND], arena[off : off + program[j, P_WIDTH]],
-                                   program[j, P_SOURCE], eo, eh, el, ec, ev, es_id)
-                if n_em < max_em:
-                    emitted[n_em, 0] = sym
-                    emitted[n_em, 1] = r
-                    emitted[n_em, 2] = es
-                    emitted[n_em, 3] = eo
-                    emitted[n_em, 4] = eh
-                    emitted[n_em, 5] = el
-                    emitted[n_em, 6] = ec
-                    emitted[n_em, 7] = ev
-                n_em += 1
+        if status[i] < 0:
+            x = vals[i]
+            n_em = _feed(arena, program, siv, symtab, bars, emitted, cache, syms[i], ts, x[0], x[1], x[2], x[3],
+                         x[4], n_em, open_min, close_min)
     return n_em
 
 
-@jit(i8(F1, I2, F2, I2, F3, F2, I2, I2, i8, i8, i8, i8, i8, f8, f8, f8, f8, f8), nrt=True)
+@jit(i8(F1, I2, F2, I2, F3, F2, I2, I2, i8, i8, i8, i8, i8, f8, f8, f8, f8, f8))
 def on_bar_core(arena, program, siv, symtab, bars, emitted, tz, cache, open_min, close_min, extended,
                 sym, ts, o, h, l, c, v):
     """Validate and apply one base bar of symbol ``sym``.
@@ -240,49 +263,51 @@ def on_bar_core(arena, program, siv, symtab, bars, emitted, tz, cache, open_min,
     if ts <= symtab[sym, T_LAST]:
         return -9
     _buckets(ts, tz[0], tz[1], open_min, close_min, extended, cache)
-    if cache[0, 1] < 0:
+    if cache[0, C_START] < 0:
         symtab[sym, T_LAST] = ts
         return OUTSIDE_SESSION
-    syms = np.empty(1, dtype=np.int64)
-    syms[0] = sym
-    vals = np.empty((1, 5))
-    vals[0, 0] = o
-    vals[0, 1] = h
-    vals[0, 2] = l
-    vals[0, 3] = c
-    vals[0, 4] = v
-    status = np.full(1, -1, dtype=np.int64)
-    return _apply(arena, program, siv, symtab, bars, emitted, cache, syms, ts, vals, status, 0, open_min, close_min)
+    return _feed(arena, program, siv, symtab, bars, emitted, cache, sym, ts, o, h, l, c, v, 0, open_min, close_min)
 
 
-@jit(i8(F1, I2, F2, I2, F3, F2, I2, I2, i8, i8, i8, I1, i8, F2, I1, i8))
+@jit(i8(F1, I2, F2, I2, F3, F2, I2, I2, i8, i8, i8, I1, i8, F2, I1, I1, i8))
 def on_bars_core(arena, program, siv, symtab, bars, emitted, tz, cache, open_min, close_min, extended,
-                 syms, ts, vals, status, skip_bad):
+                 syms, ts, vals, status, counts, skip_bad):
     """Validate and apply one timestamp's base bars for many symbols.
 
     ``vals[i]`` is ``(open, high, low, close, volume)`` of symbol ``syms[i]``.
     Every bar is validated first; ``status[i]`` gets -1 (applied), a bad-bar
-    code, or :data:`OUTSIDE_SESSION`. With ``skip_bad == 0`` any bad bar
+    code, or :data:`OUTSIDE_SESSION`, and ``counts`` the number of bad bars
+    and of bars outside the session. With ``skip_bad == 0`` any bad bar
     stops the call before any state changes (the return value is then -1);
     otherwise bad bars are skipped. Returns the number of completed bars.
     """
     n = syms.shape[0]
-    any_bad = False
+    n_bad = 0
     for i in range(n):
-        code = check_bar(vals[i, 0], vals[i, 1], vals[i, 2], vals[i, 3], vals[i, 4])
-        if code < 0 and ts <= symtab[syms[i], T_LAST]:
-            code = 8
+        x = vals[i]
+        o, h, l, c, v = x[0], x[1], x[2], x[3], x[4]
+        # One branch-free test for the usual valid bar; check_bar then names the problem.
+        # x - x is 0 exactly for finite x and NaN otherwise.
+        ok = ((o - o == 0.0) & (h - h == 0.0) & (l - l == 0.0) & (c - c == 0.0) & (v - v == 0.0) & (v >= 0.0)
+              & (h >= o) & (h >= c) & (l <= o) & (l <= c) & (ts > symtab[syms[i], T_LAST]))
+        code = -1
+        if not ok:
+            code = check_bar(o, h, l, c, v)
+            if code < 0:
+                code = 8
+            n_bad += 1
         status[i] = code
-        if code >= 0:
-            any_bad = True
-    if any_bad and skip_bad == 0:
+    counts[0] = n_bad
+    counts[1] = 0
+    if n_bad and skip_bad == 0:
         return -1
     _buckets(ts, tz[0], tz[1], open_min, close_min, extended, cache)
-    if cache[0, 1] < 0:
+    if cache[0, C_START] < 0:
         for i in range(n):
             if status[i] < 0:
                 symtab[syms[i], T_LAST] = ts
                 status[i] = OUTSIDE_SESSION
+        counts[1] = n - n_bad
         return 0
     return _apply(arena, program, siv, symtab, bars, emitted, cache, syms, ts, vals, status, 0, open_min, close_min)
 
@@ -306,35 +331,16 @@ def flush_core(arena, program, siv, symtab, bars, emitted, cache, sym, open_min,
     The bars belong to the session of the last timestamp seen (``cache``).
     """
     n_em = 0
-    cap = bars.shape[1]
     for r in range(symtab[sym, T_S0], symtab[sym, T_S1]):
-        if siv[r, S_BASE] != 0.0 or siv[r, A_COUNT] == 0.0:
+        row = siv[r]
+        if row[S_BASE] != 0.0 or row[A_COUNT] == 0.0:
             continue
-        siv[r, A_COUNT] = 0.0
-        es, eo, eh, el, ec, ev = (siv[r, A_START], siv[r, A_OPEN], siv[r, A_HIGH], siv[r, A_LOW],
-                                  siv[r, A_CLOSE], siv[r, A_VOLUME])
-        nb_ = int(siv[r, S_NBARS])
-        slot = nb_ % cap
-        bars[r, slot, 0] = es
-        bars[r, slot, 1] = eo
-        bars[r, slot, 2] = eh
-        bars[r, slot, 3] = el
-        bars[r, slot, 4] = ec
-        bars[r, slot, 5] = ev
-        siv[r, S_NBARS] = nb_ + 1
-        es_id = session_id(es, cache[0, 3], open_min, close_min)
-        for j in range(int(siv[r, S_PS]), int(siv[r, S_PE])):
-            off = program[j, P_OFFSET]
-            dispatch_block(program[j, P_KIND], arena[off : off + program[j, P_WIDTH]], program[j, P_SOURCE],
-                           eo, eh, el, ec, ev, es_id)
-        if n_em < emitted.shape[0] - 1:
-            emitted[n_em, 0] = sym
-            emitted[n_em, 1] = r
-            emitted[n_em, 2] = es
-            emitted[n_em, 3] = eo
-            emitted[n_em, 4] = eh
-            emitted[n_em, 5] = el
-            emitted[n_em, 6] = ec
-            emitted[n_em, 7] = ev
-        n_em += 1
+        row[A_COUNT] = 0.0
+        k = 0
+        while cache[k, C_MIN] != row[S_MIN]:
+            k += 1
+        es, eo, eh, el, ec, ev = row[A_START], row[A_OPEN], row[A_HIGH], row[A_LOW], row[A_CLOSE], row[A_VOLUME]
+        _store(arena, program, bars, row, r, cache[k], es, eo, eh, el, ec, ev,
+               session_id(es, cache[0, C_OFF], open_min, close_min))
+        n_em = _record(emitted, n_em, sym, r, es, eo, eh, el, ec, ev)
     return n_em

@@ -154,7 +154,7 @@ class IndicatorManager:
                 run_batch(c.spec, f"{sd.symbol} {c.key} warm-up", blk, inputs)
             keep = min(bars.n, data.bar_buffer_size)
             for j in range(bars.n - keep, bars.n):
-                data.bars[row, j % data.bar_buffer_size] = (bars.timestamp[j], *bars.values[j])
+                data.bars[j % data.bar_buffer_size, row] = (bars.timestamp[j], *bars.values[j])
             data.siv[row, S_NBARS] = bars.n
             if iv == sd.base_interval and bars.n:
                 data.symtab[sd.index, T_LAST] = bars.timestamp[-1]
@@ -188,10 +188,10 @@ class IndicatorManager:
         row = series._row
         n = int(data.siv[row, S_NBARS])
         if n:
-            last = int(data.bars[row, (n - 1) % data.bar_buffer_size, 0])
+            last = int(data.bars[(n - 1) % data.bar_buffer_size, row, 0])
             if ts <= last:
                 raise bar_error(8, symbol, ts, vals, last)
-        data.bars[row, n % data.bar_buffer_size] = (ts, *vals)
+        data.bars[n % data.bar_buffer_size, row] = (ts, *vals)
         data.siv[row, S_NBARS] = n + 1
         ps, pe = int(data.siv[row, S_PS]), int(data.siv[row, S_PE])
         if pe > ps:
@@ -205,9 +205,10 @@ class IndicatorManager:
         """A cross-section of one-minute bars (one timestamp) in one compiled call."""
         d = self.session_data
         s = d.session
+        counts = np.zeros(2, dtype=np.int64)
         return _core.on_bars_core(d.arena, d.program, d.siv, d.symtab, d.bars, d.emitted, d.tz, d.cache,
                                   s.open_minute, s.close_minute, 1 if s.extended_hours else 0,
-                                  symbol_rows, ts, values, status, 1 if skip_bad else 0)
+                                  symbol_rows, ts, values, status, counts, 1 if skip_bad else 0)
 
     def flush(self, symbol: str) -> int:
         """Close every forming derived bar of ``symbol`` (end of session)."""

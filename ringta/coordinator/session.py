@@ -27,12 +27,14 @@ from ._core import on_bar_core
 # Resolved by the first SessionCoordinator (loading it pulls in every kernel's
 # update), so that importing ringta does not pay for it.
 _on_bar_core = None
+_on_bars_core = None
 
 
 def _resolve_core() -> None:
-    global _on_bar_core
+    global _on_bar_core, _on_bars_core
     if _on_bar_core is None:
         _on_bar_core = entry_point(on_bar_core)
+        _on_bars_core = entry_point(_core.on_bars_core)
 from .bar import Bar, BarError, Bars, bar_error, to_ns
 from ._core import S_BASE
 from .bar import format_ts
@@ -112,6 +114,9 @@ class SessionCoordinator:
         self.requirements = self._validate_stream_requirements()
         self._skip = config.bad_bar_policy == "skip"
         self._subscribers: list[Callback] = []
+        self._no_emitted = np.zeros((1, 16))
+        self._counts = np.zeros(2, dtype=np.int64)
+        self._refresh_core_args()
         self._rows: dict[str, int] = {}
         self._names: list[str] = []
         self._xs_cache: tuple[object, np.ndarray] | None = None
@@ -264,9 +269,12 @@ class SessionCoordinator:
     def _refresh_core_args(self) -> None:
         # The tables are reallocated when symbols are added; cache the current
         # ones so that on_bar makes one compiled call with no attribute look-ups.
+        # Completed bars are recorded only for subscribers: a one-row table
+        # makes the core count them without writing them out.
         d = self.session_data
         s = d.session
-        self._core_args = (d.arena, d.program, d.siv, d.symtab, d.bars, d.emitted, d.tz, d.cache,
+        emitted = d.emitted if self._subscribers else self._no_emitted
+        self._core_args = (d.arena, d.program, d.siv, d.symtab, d.bars, emitted, d.tz, d.cache,
                            s.open_minute, s.close_minute, 1 if s.extended_hours else 0)
 
     # -- strategies ----------------------------------------------------------------
@@ -279,6 +287,7 @@ class SessionCoordinator:
         if not callable(callback):
             raise TypeError("subscribe takes a callable")
         self._subscribers.append(callback)
+        self._refresh_core_args()
 
     def _notify(self, n_emitted: int) -> None:
         data = self.session_data
@@ -376,7 +385,7 @@ class SessionCoordinator:
         a0, a1 = sd.arena_range
         s0, s1 = int(d.symtab[sd.index, _core.T_S0]), int(d.symtab[sd.index, _core.T_S1])
         cap = d.bar_buffer_size
-        slots = (np.arange(s0, s1), (d.siv[s0:s1, _core.S_NBARS].astype(np.int64)) % cap)
+        slots = ((d.siv[s0:s1, _core.S_NBARS].astype(np.int64)) % cap, np.arange(s0, s1))
         return (ts, d.arena[a0:a1].copy(), d.siv[s0:s1].copy(), d.symtab[sd.index].copy(),
                 d.bars[slots].copy(), slots)
 
@@ -452,13 +461,29 @@ class SessionCoordinator:
         policy one bad bar refuses the whole call and nothing changes; under
         ``skip`` the bad ones are counted and the rest applied.
         """
-        ts = to_ns(timestamp)
+        ts = timestamp if type(timestamp) is int else to_ns(timestamp)
         if self._snap_every and ts != self._snap_seen_ts:
             self._timestamp_started(ts)  # snapshots hold whole timestamps: taken before this one applies
         vals = np.ascontiguousarray(values, dtype=np.float64)
         if vals.shape != (len(symbols), 5):
             raise ValueError(f"on_bars: values must have shape ({len(symbols)}, 5), got {vals.shape}")
         rows, keep = self._symbol_rows(symbols)
+        if keep is not None or self._nan_differs or self._gap is not None or self._drop_late:
+            rows, vals, symbols = self._filter_bars(ts, symbols, rows, vals, keep)
+        status = np.empty(rows.shape[0], dtype=np.int64)
+        counts = self._counts
+        n = _on_bars_core(*self._core_args, rows, ts, vals, status, counts, 1 if self._skip else 0)
+        if counts[0]:
+            self._refused_many(ts, symbols, rows, vals, status, n < 0)
+        if counts[1]:
+            for i in np.flatnonzero(status == OUTSIDE_SESSION):
+                self.session_data._symbols[symbols[i]].outside_session_bars += 1
+        if n > 0 and self._subscribers:
+            self._notify(n)
+
+    def _filter_bars(self, ts: int, symbols, rows: np.ndarray, vals: np.ndarray, keep):
+        """The bars of :meth:`on_bars` left after unknown symbols, the NaN policy, gap resets
+        and ``late_bars="drop"``, as ``(rows, vals, symbols)``."""
         if keep is not None:
             vals = np.ascontiguousarray(vals[keep])
             symbols = [symbols[i] for i in keep]
@@ -494,27 +519,23 @@ class SessionCoordinator:
                 rows = np.ascontiguousarray(rows[keep_idx])
                 vals = np.ascontiguousarray(vals[keep_idx])
                 symbols = [symbols[i] for i in keep_idx]
-        status = np.empty(rows.shape[0], dtype=np.int64)
-        n = self.indicator_manager.update_many(ts, rows, vals, status, self._skip)
-        if n < 0 or (status >= 0).any():
-            bad = np.flatnonzero(status >= 0)
-            errors = [bar_error(int(status[i]), symbols[i], ts, tuple(vals[i].tolist()),
-                                int(self.session_data.symtab[rows[i], _core.T_LAST])) for i in bad[:5]]
-            if n < 0:
-                more = f" (and {bad.size - 5} more)" if bad.size > 5 else ""
-                raise BarError(f"on_bars refused {bad.size} bad bar(s); nothing changed:\n"
-                               + "\n".join(str(e) for e in errors) + more,
-                               symbol=errors[0].symbol, timestamp=ts, field=errors[0].field)
-            for i in bad:
-                self.session_data._symbols[symbols[i]].skipped_bars += 1
-            self.skipped_bars += int(bad.size)
-            logger.warning("skipped %d bad bar(s) at %d, first: %s", bad.size, ts, errors[0])
-        outside = status == OUTSIDE_SESSION
-        if outside.any():
-            for i in np.flatnonzero(outside):
-                self.session_data._symbols[symbols[i]].outside_session_bars += 1
-        if n > 0 and self._subscribers:
-            self._notify(n)
+        return rows, vals, symbols
+
+    def _refused_many(self, ts: int, symbols, rows: np.ndarray, vals: np.ndarray, status: np.ndarray,
+                      refused: bool) -> None:
+        """Bad bars of an :meth:`on_bars` call: raise (``refused``: nothing changed) or count and log them."""
+        bad = np.flatnonzero(status >= 0)
+        errors = [bar_error(int(status[i]), symbols[i], ts, tuple(vals[i].tolist()),
+                            int(self.session_data.symtab[rows[i], _core.T_LAST])) for i in bad[:5]]
+        if refused:
+            more = f" (and {bad.size - 5} more)" if bad.size > 5 else ""
+            raise BarError(f"on_bars refused {bad.size} bad bar(s); nothing changed:\n"
+                           + "\n".join(str(e) for e in errors) + more,
+                           symbol=errors[0].symbol, timestamp=ts, field=errors[0].field)
+        for i in bad:
+            self.session_data._symbols[symbols[i]].skipped_bars += 1
+        self.skipped_bars += int(bad.size)
+        logger.warning("skipped %d bad bar(s) at %d, first: %s", bad.size, ts, errors[0])
 
     def _symbol_rows(self, symbols: Sequence[str]) -> tuple[np.ndarray, list[int] | None]:
         """Table rows of ``symbols`` (cached for a repeated list) and, when some are unknown

@@ -177,7 +177,7 @@ class SessionData:
         self.program = np.zeros((0, PROGRAM_COLUMNS), dtype=np.int64)
         self.siv = np.zeros((0, S_WIDTH))
         self.symtab = np.zeros((0, T_WIDTH), dtype=np.int64)
-        self.bars = np.zeros((0, bar_buffer_size, 6))
+        self.bars = np.zeros((bar_buffer_size, 0, 6))
         self.emitted = np.zeros((1, 16))
         self.cache = bucket_cache()
         self.n_arena = self.n_program = self.n_siv = self.n_sym = 0
@@ -221,7 +221,9 @@ class SessionData:
         old_siv_cap = self.siv.shape[0]
         self.siv = _grow(self.siv, s0, s0 + n_siv)
         if self.siv.shape[0] != old_siv_cap:
-            self.bars = _grow(self.bars, s0, self.siv.shape[0])
+            bars = np.zeros((self.bar_buffer_size, self.siv.shape[0], 6))
+            bars[:, :s0] = self.bars[:, :s0]
+            self.bars = bars
             self.emitted = np.zeros((2 * self.siv.shape[0] + 1, 16))
         self.symtab = _grow(self.symtab, y0, y0 + 1, fill=NO_TS)
         self.n_arena += n_arena
@@ -231,6 +233,10 @@ class SessionData:
         return a0, p0, s0, y0
 
     # -- reads ----------------------------------------------------------------
+    def bar_rows(self) -> np.ndarray:
+        """The ring buffers in use as ``(siv rows, capacity, 6)``, one row per symbol and interval (a copy)."""
+        return np.ascontiguousarray(self.bars[:, : self.n_siv].transpose(1, 0, 2))
+
     def _read_bars(self, row: int, n: int | None) -> Bars:
         cap = self.bar_buffer_size
         total = int(self.siv[row, S_NBARS])
@@ -240,7 +246,7 @@ class SessionData:
                 raise ValueError(f"n must be a non-negative integer, got {n!r}")
             have = min(have, int(n))
         idx = (np.arange(total - have, total) % cap) if have else np.zeros(0, dtype=np.int64)
-        block = self.bars[row, idx]
+        block = self.bars[idx, row]
         return Bars(block[:, 0].astype(np.int64), *(np.ascontiguousarray(block[:, f]) for f in range(1, 6)))
 
     def get_bars(self, symbol: str, interval: str, n: int | None = None) -> Bars:

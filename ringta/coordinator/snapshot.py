@@ -76,7 +76,7 @@ def to_bytes(coordinator) -> bytes:
         program=d.program[: d.n_program],
         siv=d.siv[: d.n_siv],
         symtab=d.symtab[: d.n_sym],
-        bars=d.bars[: d.n_siv],
+        bars=d.bar_rows(),  # the row-major layout of version 3, whatever the layout in memory
     )
     return buf.getvalue()
 
@@ -152,8 +152,10 @@ def from_bytes(cls, data: bytes, config=None, data_source=None, where: str = "sn
         sc.register_symbol(s)
     d = sc.session_data
     used = {"arena": d.n_arena, "program": d.n_program, "siv": d.n_siv, "symtab": d.n_sym, "bars": d.n_siv}
+    shapes = {t: getattr(d, t).shape[1:] for t in TABLES}
+    shapes["bars"] = (d.bar_buffer_size, 6)
     for t in TABLES:
-        want = (used[t],) + getattr(d, t).shape[1:]
+        want = (used[t],) + shapes[t]
         if arrays[t].shape != want or arrays[t].dtype != getattr(d, t).dtype:
             raise SnapshotError(f"{where}: table {t} has shape {arrays[t].shape}, expected {want}; refusing to restore")
     if not np.array_equal(arrays["program"], d.program[: d.n_program]):
@@ -162,7 +164,7 @@ def from_bytes(cls, data: bytes, config=None, data_source=None, where: str = "sn
     d.arena[: d.n_arena] = arrays["arena"]
     d.siv[: d.n_siv] = arrays["siv"]
     d.symtab[: d.n_sym] = arrays["symtab"]
-    d.bars[: d.n_siv] = arrays["bars"]
+    d.bars[:, : d.n_siv] = arrays["bars"].transpose(1, 0, 2)
     c = meta.get("counters", {})
     sc._snap_complete_ts = meta.get("last_complete_timestamp")
     sc.skipped_bars = int(c.get("skipped_bars", 0))

@@ -22,6 +22,7 @@ from . import minus_di
 from . import adx
 from . import mfi
 from ._program import IndicatorSet, step_bar, step_bars
+from ._columns import UPDATE_COLUMNS, ColumnSet, step_columns
 from ._spec import KernelSpec, Param
 
 _MODULES = (sma, ema, rsi, macd, bollinger, obv, trange, atr, natr, mom, roc, wma, willr, max_, min_, var, stddev, ad, adosc, cmo, aroon, aroonosc, dema, tema, trima, apo, ppo, stochf, keltner, donchian, vwap, rolling_vwap, stoch, stochrsi, kama, rma, cci, ultosc, plus_di, minus_di, adx, mfi)
@@ -94,4 +95,32 @@ def allocate(name: str, n_rows: int, **params):
     return np.ascontiguousarray(np.tile(blk, (n_rows, 1)))
 
 
-__all__ = ["IndicatorSet", "step_bar", "step_bars", "REGISTRY", "BY_KIND", "ALIASES", "KernelSpec", "Param", "get_spec", "allocate", "precompile"]
+def allocate_columns(name: str, n_rows: int, **params):
+    """A ``(width, n_rows)`` column table of fresh blocks for ``<name>_update_columns``.
+
+    Column ``r`` is the block that row ``r`` of :func:`allocate`'s table
+    holds; the update functions of the kinds that have one are in
+    :data:`UPDATE_COLUMNS`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ringta.kernels import UPDATE_COLUMNS, allocate_columns
+    >>> state = allocate_columns("ema", 3, period=2)
+    >>> out = np.empty((3, 1))
+    >>> rows = np.arange(3)
+    >>> UPDATE_COLUMNS["ema"](state, rows, np.array([1.0, 3.0, 5.0]), out)
+    >>> UPDATE_COLUMNS["ema"](state, rows, np.array([3.0, 5.0, 7.0]), out)
+    >>> out[:, 0].tolist()
+    [2.0, 4.0, 6.0]
+    """
+    import numpy as np
+
+    spec = get_spec(name)
+    if spec.name not in UPDATE_COLUMNS:
+        raise ValueError(f"allocate_columns: no column update for {spec.name!r}; kinds with one: {sorted(UPDATE_COLUMNS)}")
+    blk = spec.make_block(**spec.validate(**params))
+    return np.ascontiguousarray(np.repeat(blk[:, None], n_rows, axis=1))
+
+
+__all__ = ["IndicatorSet", "step_bar", "step_bars", "REGISTRY", "BY_KIND", "ALIASES", "KernelSpec", "Param", "get_spec", "allocate", "allocate_columns", "UPDATE_COLUMNS", "ColumnSet", "step_columns", "precompile"]

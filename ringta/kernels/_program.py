@@ -256,6 +256,25 @@ def step_bar_checked(arena, prog, o, h, l, c, v):
     return -1
 
 
+def fresh_blocks(indicators: dict, kinds=None):
+    """``(key, spec, fresh block, source index)`` for each ``key -> (name, params)``; ``ValueError`` naming a bad one.
+
+    ``params`` may include ``source`` (``"close"`` by default); ``kinds``,
+    if given, is the set of indicator names allowed.
+    """
+    from . import get_spec
+
+    for key, (name, params) in indicators.items():
+        params = dict(params)
+        source = params.pop("source", "close")
+        if source not in SOURCES:
+            raise ValueError(f"{key}: source must be one of {list(SOURCES)}, got {source!r}")
+        spec = get_spec(name)
+        if kinds is not None and spec.name not in kinds:
+            raise ValueError(f"{key}: {spec.name!r} cannot be used here; allowed: {sorted(kinds)}")
+        yield key, spec, spec.make_block(**spec.validate(key, **params)), SOURCES.index(source)
+
+
 class IndicatorSet:
     """Several indicators of one symbol, advanced together by one compiled call per bar.
 
@@ -276,18 +295,10 @@ class IndicatorSet:
     """
 
     def __init__(self, indicators: dict):
-        from . import get_spec
-
         rows, blocks, self._keys = [], [], []
         offset = 0
-        for key, (name, params) in indicators.items():
-            params = dict(params)
-            source = params.pop("source", "close")
-            if source not in SOURCES:
-                raise ValueError(f"{key}: source must be one of {list(SOURCES)}, got {source!r}")
-            spec = get_spec(name)
-            blk = spec.make_block(**spec.validate(key, **params))
-            rows.append((spec.kind_id, offset, blk.shape[0], SOURCES.index(source), 0))
+        for key, spec, blk, source in fresh_blocks(indicators):
+            rows.append((spec.kind_id, offset, blk.shape[0], source, 0))
             blocks.append(blk)
             self._keys.append((key, spec, offset))
             offset += blk.shape[0]

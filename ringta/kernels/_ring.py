@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 
-from ._jit import F1, I1, b1, f8, i8, jit, void
+from ._jit import F1, F2, I1, b1, f8, i8, jit, void
 
 H_COUNT = 0
 H_LOOKBACK = 1
@@ -182,3 +182,43 @@ def check_rows(n_state, rows, n_inputs, n_out):
     for i in range(n):
         if rows[i] < 0 or rows[i] >= n_state:
             raise ValueError("update_rows: a row index is outside the state table")
+
+
+@jit(void(F2, i8, F1), inline=True)
+def put_column(out, i0, res):
+    """``out[i0 + k, 0] = res[k]``, as one contiguous copy when ``out`` has one column.
+
+    The column-table steps write the outputs of a whole pass at once; with a
+    stride LLVM only knows at run time the copy stays scalar and costs more
+    than the step. An ``out`` without rows asks for no copy (the outputs stay
+    in the table).
+    """
+    m = res.shape[0]
+    if out.shape[0] == 0:
+        return
+    if out.shape[1] == 1:
+        flat = out.reshape(out.size)[i0 : i0 + m]
+        for k in range(m):
+            flat[k] = res[k]
+    else:
+        for k in range(m):
+            out[i0 + k, 0] = res[k]
+
+
+@jit(void(F2, i8, F1, F1, F1), inline=True)
+def put_columns3(out, i0, r0, r1, r2):
+    """``out[i0 + k, 0:3] = r0[k], r1[k], r2[k]``, with a constant stride when ``out`` has three columns."""
+    m = r0.shape[0]
+    if out.shape[0] == 0:
+        return
+    if out.shape[1] == 3:
+        flat = out.reshape(out.size)[3 * i0 : 3 * (i0 + m)]
+        for k in range(m):
+            flat[3 * k] = r0[k]
+            flat[3 * k + 1] = r1[k]
+            flat[3 * k + 2] = r2[k]
+    else:
+        for k in range(m):
+            out[i0 + k, 0] = r0[k]
+            out[i0 + k, 1] = r1[k]
+            out[i0 + k, 2] = r2[k]

@@ -28,8 +28,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._jit import F1, F2, I1, T3, f8, i8, entry, jit, void
-from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, anchor_cycles, check_rows, refill_ring, window_sqdev, window_sum
+from ._jit import F1, F2, I1, T3, b1, f8, i8, entry, jit, void
+from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, anchor_cycles, check_rows, refill_ring, window_sqdev, window_sum, put_columns3
 from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
 from .sma import _sma_step
 
@@ -90,14 +90,22 @@ def _reanchor(a, start, cap, head, inv):
 COLLAPSE = 1e-3
 
 
+@jit(f8(f8, f8, f8))
+def _band_mid(shift, total, inv):
+    return shift + total * inv
+
+
+@jit(f8(f8, f8, f8, f8, f8))
+def _band_half(m2, run, p, inv, nstd):
+    """``num_std`` deviations; 0 for a window of identical inputs (``run``) or a non-positive ``m2``."""
+    flat = (run >= p - 1.0) | (not (m2 > 0.0))
+    return nstd * (0.0 if flat else math.sqrt(m2 * inv))
+
+
 @jit(T3(f8, f8, f8, f8, f8, f8, f8))
 def _bands(shift, total, m2, run, p, inv, nstd):
-    mid = shift + total * inv
-    if run >= p - 1.0 or not (m2 > 0.0):
-        sd = 0.0
-    else:
-        sd = math.sqrt(m2 * inv)
-    t = nstd * sd
+    mid = _band_mid(shift, total, inv)
+    t = _band_half(m2, run, p, inv, nstd)
     return mid + t, mid, mid - t
 
 
@@ -237,6 +245,96 @@ def bbands_update_rows(state, rows, x, out):
         out[i, 0] = up
         out[i, 1] = mid
         out[i, 2] = lo
+
+
+@jit(b1(F2, i8, i8, F1, i8))
+def bbands_columns_ready(st, a, b, x, i0):
+    """Whether columns ``a .. b-1`` of a column table, fed ``x[i0:]``, all take the plain update.
+
+    As in SMA, the columns must share one ring slot; none may re-anchor,
+    either on schedule or because its sum of squares collapses, which takes
+    the same arithmetic as the update itself to know.
+    """
+    n = st[H_COUNT, a:b]
+    p = st[BB_PERIOD, a:b]
+    inv = st[BB_INV, a:b]
+    acyc = st[BB_ACYC, a:b]
+    total = st[BB_SUM, a:b]
+    m2 = st[BB_M2, a:b]
+    pos = st[BB_POS, a:b]
+    cyc = st[BB_CYC, a:b]
+    shift = st[BB_SHIFT, a:b]
+    m2max = st[BB_M2MAX, a:b]
+    q = pos[0]
+    ring = st[BB_RING + int(q), a:b]
+    xs = x[i0 : i0 + b - a]
+    ok = True
+    for k in range(b - a):
+        xd = xs[k] - shift[k]
+        od = ring[k] - shift[k]
+        t = _sma_step(total[k], xd, od)
+        w = _m2_step(m2[k], total[k], t, xd, od, inv[k])
+        top = m2[k] if m2[k] > m2max[k] else m2max[k]
+        ok &= (pos[k] == q) & ((pos[k] != p[k] - 1.0) | (cyc[k] + 1.0 < acyc[k]))
+        ok &= (n[k] < p[k]) | (w >= top * COLLAPSE)
+    return ok
+
+
+@jit(void(F2, i8, i8, F1, F1, i8, F2))
+def bbands_columns_step(st, a, b, x, v, i0, out):
+    """:func:`_bbands_update_plain` for columns ``a .. b-1`` fed ``x[i0:]``, across columns.
+
+    Split into loops that each touch a few fields: LLVM vectorises a loop
+    over many arrays of unknown overlap only with run-time overlap checks
+    between every pair, and gives up beyond a handful.
+    """
+    m = b - a
+    n = st[H_COUNT, a:b]
+    lb = st[H_LOOKBACK, a:b]
+    p = st[BB_PERIOD, a:b]
+    inv = st[BB_INV, a:b]
+    nstd = st[BB_NSTD, a:b]
+    total = st[BB_SUM, a:b]
+    m2 = st[BB_M2, a:b]
+    pos = st[BB_POS, a:b]
+    cyc = st[BB_CYC, a:b]
+    run = st[BB_RUN, a:b]
+    prev = st[BB_PREV, a:b]
+    up = st[BB_OUT, a:b]
+    mid = st[BB_OUT + 1, a:b]
+    lo = st[BB_OUT + 2, a:b]
+    shift = st[BB_SHIFT, a:b]
+    m2max = st[BB_M2MAX, a:b]
+    ring = st[BB_RING + int(pos[0]), a:b]
+    xs = x[i0 : i0 + m]
+    for k in range(m):
+        m2max[k] = m2[k] if m2[k] > m2max[k] else m2max[k]
+    for k in range(m):
+        xd = xs[k] - shift[k]
+        od = ring[k] - shift[k]
+        t = _sma_step(total[k], xd, od)
+        m2[k] = _m2_step(m2[k], total[k], t, xd, od, inv[k])
+        total[k] = t
+    for k in range(m):
+        run[k] = run[k] + 1.0 if ((n[k] > 0.0) & (xs[k] == prev[k])) else 0.0
+        prev[k] = xs[k]
+        ring[k] = xs[k]
+    for k in range(m):
+        wrap = pos[k] == p[k] - 1.0
+        cyc[k] = cyc[k] + 1.0 if wrap else cyc[k]
+        pos[k] = 0.0 if wrap else pos[k] + 1.0
+        n[k] = n[k] + 1.0
+    for k in range(m):
+        mid[k] = _band_mid(shift[k], total[k], inv[k])
+        lo[k] = _band_half(m2[k], run[k], p[k], inv[k], nstd[k])
+    for k in range(m):
+        valid = n[k] > lb[k]
+        c = mid[k]
+        t = lo[k]
+        up[k] = c + t if valid else np.nan
+        mid[k] = c if valid else np.nan
+        lo[k] = c - t if valid else np.nan
+    put_columns3(out, i0, up, mid, lo)
 
 
 @jit(i8(F1, F1, F1, F1, F1))

@@ -26,8 +26,8 @@ import math
 
 import numpy as np
 
-from ._jit import F1, F2, I1, f8, i8, entry, jit, void
-from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows
+from ._jit import F1, F2, I1, b1, f8, i8, entry, jit, void
+from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows, put_column
 from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
 
 EMA_PERIOD = H_SIZE
@@ -96,6 +96,38 @@ def ema_update_rows(state, rows, x, out):
     check_rows(state.shape[0], rows, x.shape[0], out.shape[0])
     for i in range(rows.shape[0]):
         out[i, 0] = ema_update(state[rows[i]], x[i])
+
+
+@jit(b1(F2, i8, i8, F1, i8))
+def ema_columns_ready(st, a, b, x, i0):
+    """Whether columns ``a .. b-1`` of a column table all take the plain smoothing step next."""
+    n = st[H_COUNT, a:b]
+    p = st[EMA_PERIOD, a:b]
+    first = st[EMA_SEED_FIRST, a:b]
+    ok = True
+    for k in range(b - a):
+        ok &= (n[k] >= p[k]) | ((first[k] != 0.0) & (n[k] > 0.0))
+    return ok
+
+
+@jit(void(F2, i8, i8, F1, F1, i8, F2))
+def ema_columns_step(st, a, b, x, v, i0, out):
+    """:func:`ema_update` past the seed, for columns ``a .. b-1`` fed ``x[i0:]``: one loop across columns."""
+    n = st[H_COUNT, a:b]
+    lb = st[H_LOOKBACK, a:b]
+    alpha = st[EMA_ALPHA, a:b]
+    beta = st[EMA_BETA, a:b]
+    val = st[EMA_VALUE, a:b]
+    res = st[EMA_OUT, a:b]
+    xs = x[i0 : i0 + b - a]
+    # Two loops of a few fields each: see bollinger.bbands_columns_step.
+    for k in range(b - a):
+        val[k] = _ema_step(alpha[k], beta[k], val[k], xs[k])
+    for k in range(b - a):
+        c = n[k] + 1.0
+        n[k] = c
+        res[k] = val[k] if c > lb[k] else np.nan
+    put_column(out, i0, res)
 
 
 @jit(i8(F1, F1, F1))

@@ -28,8 +28,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._jit import F1, F2, I1, T3, f8, i8, entry, jit, void
-from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows, ring_sum_chrono
+from ._jit import F1, F2, I1, T3, b1, f8, i8, entry, jit, void
+from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows, ring_sum_chrono, put_columns3
 from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
 from .ema import SEEDS, _ema_step
 
@@ -202,6 +202,50 @@ def macd_update_rows(state, rows, x, out):
         out[i, 0] = blk[MACD_OUT]
         out[i, 1] = blk[MACD_OUT + 1]
         out[i, 2] = blk[MACD_OUT + 2]
+
+
+@jit(b1(F2, i8, i8, F1, i8))
+def macd_columns_ready(st, a, b, x, i0):
+    """Whether columns ``a .. b-1`` of a column table all have every output already."""
+    n = st[H_COUNT, a:b]
+    lb = st[H_LOOKBACK, a:b]
+    ok = True
+    for k in range(b - a):
+        ok &= n[k] > lb[k]
+    return ok
+
+
+@jit(void(F2, i8, i8, F1, F1, i8, F2))
+def macd_columns_step(st, a, b, x, v, i0, out):
+    """:func:`_macd_steady` for columns ``a .. b-1`` fed ``x[i0:]``: one loop across columns."""
+    n = st[H_COUNT, a:b]
+    kf = st[MACD_KF, a:b]
+    bf = st[MACD_BF, a:b]
+    ks = st[MACD_KS, a:b]
+    bs = st[MACD_BS, a:b]
+    kg = st[MACD_KG, a:b]
+    bg = st[MACD_BG, a:b]
+    ef = st[MACD_EF, a:b]
+    es = st[MACD_ES, a:b]
+    eg = st[MACD_EG, a:b]
+    rm = st[MACD_OUT, a:b]
+    rs = st[MACD_OUT + 1, a:b]
+    rh = st[MACD_OUT + 2, a:b]
+    xs = x[i0 : i0 + b - a]
+    # Two loops of a few fields each: see bbands_columns_step.
+    for k in range(b - a):
+        f = _ema_step(kf[k], bf[k], ef[k], xs[k])
+        s = _ema_step(ks[k], bs[k], es[k], xs[k])
+        ef[k] = f
+        es[k] = s
+        rm[k] = f - s
+    for k in range(b - a):
+        g = _ema_step(kg[k], bg[k], eg[k], rm[k])
+        eg[k] = g
+        rs[k] = g
+        rh[k] = rm[k] - g
+        n[k] = n[k] + 1.0
+    put_columns3(out, i0, rm, rs, rh)
 
 
 @jit(i8(F1, F1, F1, F1, F1))

@@ -20,8 +20,8 @@ import math
 
 import numpy as np
 
-from ._jit import F1, F2, I1, f8, i8, entry, jit, void
-from ._ring import H_COUNT, H_SIZE, check_rows
+from ._jit import F1, F2, I1, b1, f8, i8, entry, jit, void
+from ._ring import H_COUNT, H_SIZE, check_rows, put_column
 from ._spec import KernelSpec, StreamingIndicator, batch_call
 
 OBV_PREV = H_SIZE
@@ -75,6 +75,35 @@ def obv_update_rows(state, rows, close, volume, out):
     check_rows(state.shape[0], rows, close.shape[0], out.shape[0])
     for i in range(rows.shape[0]):
         out[i, 0] = obv_update(state[rows[i]], close[i], volume[i])
+
+
+@jit(b1(F2, i8, i8, F1, i8))
+def obv_columns_ready(st, a, b, x, i0):
+    """Whether columns ``a .. b-1`` of a column table all have a previous close."""
+    n = st[H_COUNT, a:b]
+    ok = True
+    for k in range(b - a):
+        ok &= n[k] > 0.0
+    return ok
+
+
+@jit(void(F2, i8, i8, F1, F1, i8, F2))
+def obv_columns_step(st, a, b, close, volume, i0, out):
+    """:func:`obv_update` after the first bar, for columns ``a .. b-1`` fed ``close[i0:]``, ``volume[i0:]``."""
+    n = st[H_COUNT, a:b]
+    prev = st[OBV_PREV, a:b]
+    val = st[OBV_VALUE, a:b]
+    res = st[OBV_OUT, a:b]
+    cs = close[i0 : i0 + b - a]
+    vs = volume[i0 : i0 + b - a]
+    # Two loops of a few fields each: see bollinger.bbands_columns_step.
+    for k in range(b - a):
+        val[k] = _obv_step(val[k], prev[k], cs[k], vs[k])
+        prev[k] = cs[k]
+    for k in range(b - a):
+        res[k] = val[k]
+        n[k] = n[k] + 1.0
+    put_column(out, i0, res)
 
 
 @jit(i8(F1, F1, F1, F1))

@@ -24,8 +24,8 @@ import math
 
 import numpy as np
 
-from ._jit import F1, F2, I1, f8, i8, entry, jit, void
-from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows
+from ._jit import F1, F2, I1, b1, f8, i8, entry, jit, void
+from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, check_rows, put_column
 from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
 
 RSI_PERIOD = H_SIZE
@@ -43,9 +43,7 @@ PARAMS = (Param("period", int, 14, 1, MAX_PERIOD, doc="Wilder smoothing period")
 @jit(f8(f8, f8))
 def _rsi_value(gain, loss):
     t = gain + loss
-    if t == 0.0:
-        return 0.0
-    return 100.0 * (gain / t)
+    return 0.0 if t == 0.0 else 100.0 * (gain / t)
 
 
 @jit(f8(f8, f8, f8, f8))
@@ -107,6 +105,42 @@ def rsi_update_rows(state, rows, x, out):
     check_rows(state.shape[0], rows, x.shape[0], out.shape[0])
     for i in range(rows.shape[0]):
         out[i, 0] = rsi_update(state[rows[i]], x[i])
+
+
+@jit(b1(F2, i8, i8, F1, i8))
+def rsi_columns_ready(st, a, b, x, i0):
+    """Whether columns ``a .. b-1`` of a column table are all past the averages' seed."""
+    n = st[H_COUNT, a:b]
+    p = st[RSI_PERIOD, a:b]
+    ok = True
+    for k in range(b - a):
+        ok &= n[k] > p[k]
+    return ok
+
+
+@jit(void(F2, i8, i8, F1, F1, i8, F2))
+def rsi_columns_step(st, a, b, x, v, i0, out):
+    """:func:`rsi_update` past the seed, for columns ``a .. b-1`` fed ``x[i0:]``: one loop across columns."""
+    n = st[H_COUNT, a:b]
+    decay = st[RSI_DECAY, a:b]
+    inv = st[RSI_INV, a:b]
+    prev = st[RSI_PREV, a:b]
+    gain = st[RSI_GAIN, a:b]
+    loss = st[RSI_LOSS, a:b]
+    res = st[RSI_OUT, a:b]
+    xs = x[i0 : i0 + b - a]
+    # Two loops of a few fields each: see bollinger.bbands_columns_step.
+    for k in range(b - a):
+        d = xs[k] - prev[k]
+        prev[k] = xs[k]
+        up = d if d > 0.0 else 0.0
+        down = -d if d < 0.0 else 0.0
+        gain[k] = _wilder_step(decay[k], inv[k], gain[k], up)
+        loss[k] = _wilder_step(decay[k], inv[k], loss[k], down)
+    for k in range(b - a):
+        n[k] = n[k] + 1.0
+        res[k] = _rsi_value(gain[k], loss[k])
+    put_column(out, i0, res)
 
 
 @jit(i8(F1, F1, F1))

@@ -21,8 +21,8 @@ import math
 
 import numpy as np
 
-from ._jit import F1, F2, I1, f8, i8, entry, jit, void
-from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, anchor_cycles, check_rows, refill_ring, seq_sum
+from ._jit import F1, F2, I1, b1, f8, i8, entry, jit, void
+from ._ring import H_COUNT, H_LOOKBACK, H_SIZE, MAX_PERIOD, anchor_cycles, check_rows, refill_ring, seq_sum, put_column
 from ._spec import KernelSpec, Param, StreamingIndicator, batch_call
 
 SMA_PERIOD = H_SIZE
@@ -132,6 +132,53 @@ def sma_update_rows(state, rows, x, out):
             out[i, 0] = _sma_update_full(blk, x[i])
         else:
             out[i, 0] = _sma_update_plain(blk, x[i])
+
+
+@jit(b1(F2, i8, i8, F1, i8))
+def sma_columns_ready(st, a, b, x, i0):
+    """Whether columns ``a .. b-1`` of a column table share one ring slot and none re-anchors next.
+
+    A shared slot makes the ring accesses of the step one contiguous row of
+    the table, which is what lets it run across columns in SIMD registers.
+    """
+    pos = st[SMA_POS, a:b]
+    p = st[SMA_PERIOD, a:b]
+    cyc = st[SMA_CYC, a:b]
+    acyc = st[SMA_ACYC, a:b]
+    q = pos[0]
+    ok = True
+    for k in range(b - a):
+        ok &= (pos[k] == q) & ((pos[k] != p[k] - 1.0) | (cyc[k] + 1.0 < acyc[k]))
+    return ok
+
+
+@jit(void(F2, i8, i8, F1, F1, i8, F2))
+def sma_columns_step(st, a, b, x, v, i0, out):
+    """:func:`_sma_update_plain` for columns ``a .. b-1`` fed ``x[i0:]``: one loop across columns."""
+    n = st[H_COUNT, a:b]
+    lb = st[H_LOOKBACK, a:b]
+    p = st[SMA_PERIOD, a:b]
+    inv = st[SMA_INV, a:b]
+    total = st[SMA_SUM, a:b]
+    pos = st[SMA_POS, a:b]
+    cyc = st[SMA_CYC, a:b]
+    res = st[SMA_OUT, a:b]
+    ring = st[SMA_RING + int(pos[0]), a:b]
+    xs = x[i0 : i0 + b - a]
+    # Loops of a few fields each: see bollinger.bbands_columns_step.
+    for k in range(b - a):
+        old = ring[k]
+        ring[k] = xs[k]
+        total[k] = _sma_step(total[k], xs[k], old)
+    for k in range(b - a):
+        wrap = pos[k] == p[k] - 1.0
+        cyc[k] = cyc[k] + 1.0 if wrap else cyc[k]
+        pos[k] = 0.0 if wrap else pos[k] + 1.0
+    for k in range(b - a):
+        c = n[k] + 1.0
+        n[k] = c
+        res[k] = total[k] * inv[k] if c > lb[k] else np.nan
+    put_column(out, i0, res)
 
 
 @jit(i8(F1, F1, F1))
