@@ -251,5 +251,5 @@ def test_cross_section(benchmark, enabled, n_symbols, variant):
     make, note = CROSS_VARIANTS[variant]
     run = make(panel, range(CROSS_HISTORY, CROSS_HISTORY + n_steps))
     record(benchmark, group="stream", table="cross", size=n_symbols, impl=variant, unit="symbol",
-           per=n_steps * n_symbols, reference=variant == "ringta step_bars", about=note)
+           per=n_steps * n_symbols, reference=variant == "ringta step_columns", about=note)
     benchmark(run)
