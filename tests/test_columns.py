@@ -190,4 +190,13 @@ def test_column_set_refuses_bad_definitions_and_shapes():
         cs.update(np.ones((3, 5)))
     with pytest.raises(ValueError, match="outside the state table"):
         cs.update(np.ones((5, 2)), rows=[0, 3])
+    bars = np.ones((5, 3))
+    bars[3, 1] = np.nan
+    with pytest.raises(ValueError, match=r"close=nan of row 1 \(entry 1\) is invalid \(1 bad field"):
+        cs.update(bars)
+    bars = np.ones((5, 2))
+    bars[4, 0] = -5.0
+    bars[1, 1] = np.inf
+    with pytest.raises(ValueError, match=r"high=inf of row 2 \(entry 1\) is invalid \(2 bad field"):
+        cs.update(bars, rows=[0, 2])
     np.testing.assert_array_equal(cs.arena, before)
