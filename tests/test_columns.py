@@ -75,12 +75,13 @@ def test_columns_equal_rows_every_bar(name, params):
 def test_columns_subsets_late_joiners_and_repeats(name, params):
     """Random subsets, shuffled and repeated rows, and rows that start later equal separate streaming objects."""
     spec = REGISTRY[name]
-    n_rows, n_steps = 40, 700
+    n_rows, n_steps = 150, 400
     panel = _panel(n_steps, n_rows, seed=5)
     state = allocate_columns(name, n_rows, **params)
     objs = [spec.stream(**params) for _ in range(n_rows)]
     start = np.zeros(n_rows, dtype=int)
-    start[n_rows // 2 :] = np.arange(n_rows - n_rows // 2) * 7  # late joiners: their rings sit at other slots
+    start[100:] = np.arange(n_rows - 100) * 7  # late joiners: their rings sit at other slots
+    start[70] = 3  # one late joiner among rows that share a ring slot
     rng = np.random.default_rng(1)
     k = len(spec.outputs)
     for t in range(n_steps):

@@ -32,10 +32,12 @@ from .obv import OBV_OUT, SPEC as OBV_SPEC, obv_columns_ready, obv_columns_step
 from .rsi import RSI_OUT, SPEC as RSI_SPEC, rsi_columns_ready, rsi_columns_step
 from .sma import SMA_OUT, SPEC as SMA_SPEC, sma_columns_ready, sma_columns_step
 
-# Rows per vector pass: long enough that a pass's set-up is lost in its
-# loop, short enough that one row off the common ring slot (a symbol added
-# mid-session) sends only its own pass down the row-by-row path.
+# Rows per vector pass: long enough that a pass's set-up is lost in its loop.
 CHUNK = 1024
+# Runs this short go row by row; after this many rows that the plain step
+# does not fit, so does the rest of a run.
+SMALL_RUN = 8
+MAX_ODD_ROWS = 4
 
 K_EMA = EMA_SPEC.kind_id
 K_SMA = SMA_SPEC.kind_id
@@ -103,19 +105,46 @@ def _check_columns(n_state, rows, n_in, n_out):
         raise ValueError("update_columns: a row index is outside the state table")
 
 
+@jit(void(i8, i8, i8, F2, i8, i8, i8, F1, F1, F2), inline=True)
+def _one_by_one(kind, out_off, n_out, state, a, s, f, x, v, out):
+    """Entries ``s .. f-1`` (columns ``a + s ..``) one at a time: a one-column pass, or the row update."""
+    for j in range(s, f):
+        if _vector_pass(kind, state, a + j, a + j + 1, x, v, j, out) == 0:
+            _row_update(kind, state, a + j, x, v, j, out, out_off, n_out)
+
+
 @jit(void(i8, i8, i8, F2, I1, i8, i8, F1, F1, F2), inline=True)
 def _runs(kind, out_off, n_out, state, rows, i, e, x, v, out):
-    """Entries ``i .. e-1`` run by run of consecutive rows; a row the run's plain step cannot take goes alone."""
+    """Entries ``i .. e-1`` run by run of consecutive rows.
+
+    Where a run's plain step does not fit every row, the longest passes that
+    fit are found by halving, and the row that stops them takes its row
+    update; after a few such rows in one run the rest go one by one (a
+    table whose symbols joined at many different times).
+    """
     while i < e:
-        a = rows[i]
+        a = rows[i] - i  # column of entry j is a + j within the run
         f = i + 1
-        while f < e and rows[f] == a + (f - i):
+        while f < e and rows[f] == a + f:
             f += 1
-        if _vector_pass(kind, state, a, a + (f - i), x, v, i, out) == 0:
-            for j in range(i, f):
-                r = rows[j]
-                if _vector_pass(kind, state, r, r + 1, x, v, j, out) == 0:
-                    _row_update(kind, state, r, x, v, j, out, out_off, n_out)
+        s = i
+        odd = 0
+        while s < f:
+            if f - s <= SMALL_RUN or odd >= MAX_ODD_ROWS:
+                _one_by_one(kind, out_off, n_out, state, a, s, f, x, v, out)
+                break
+            if _vector_pass(kind, state, a + s, a + f, x, v, s, out) == 1:
+                break
+            hi = f
+            while hi - s > 1:
+                mid = (s + hi) // 2
+                if _vector_pass(kind, state, a + s, a + mid, x, v, s, out) == 1:
+                    s = mid
+                else:
+                    hi = mid
+            _one_by_one(kind, out_off, n_out, state, a, s, s + 1, x, v, out)
+            s += 1
+            odd += 1
         i = f
 
 
