@@ -251,7 +251,10 @@ def run_symbol(config: SessionConfig, source, symbol: str, out_dir: str | Path |
     intervals = config.intervals()
     aggs = {iv: Aggregator(iv, config.session) for iv in intervals}
     blocks = {c.key: c.spec.make_block(**c.resolved_params) for c in configs}
-    by_iv = {iv: [c for c in configs if c.interval == iv] for iv in intervals}
+    # Resolved once: a config's key and output names are computed properties,
+    # which cost more per chunk than a small chunk's kernels.
+    plan = {iv: [(c.spec, c.source, f"{symbol} {c.key}", blocks[c.key], output_columns(c))
+                 for c in configs if c.interval == iv] for iv in intervals}
     writer = _Writer(out_dir, symbol, keep)
     skip = config.bad_bar_policy == "skip"
     last_ts = None
@@ -273,10 +276,10 @@ def run_symbol(config: SessionConfig, source, symbol: str, out_dir: str | Path |
                 if bars.timestamp.size:
                     cols = {"timestamp": bars.timestamp}
                     cols.update({f: getattr(bars, f) for f in FIELDS})
-                    for c in by_iv[iv]:
-                        ins = kernel_inputs(c.spec, c.source, bars, config.session)
-                        outs = run_batch(c.spec, f"{symbol} {c.key}", blocks[c.key], ins)
-                        for name, arr in zip(output_columns(c), outs):
+                    for spec, src, owner, blk, names in plan[iv]:
+                        ins = kernel_inputs(spec, src, bars, config.session)
+                        outs = run_batch(spec, owner, blk, ins)
+                        for name, arr in zip(names, outs):
                             cols[name] = arr
                         del ins, outs
                     writer.write(iv, cols)
