@@ -214,7 +214,8 @@ def render_notes(trows: list[Row]) -> list[str]:
 
 def _case_names(fullnames: list[str]) -> str:
     """The parametrize ids of re-run benchmarks, shortened: ``test_batch[kama-ringta-1000000]`` -> ``kama``."""
-    names = [n.split("[", 1)[1].split("-", 1)[0] if "[" in n else n.rsplit("::", 1)[-1] for n in fullnames]
+    names = [n.split("[", 1)[1].rstrip("]").split("-", 1)[0] if "[" in n else n.rsplit("::", 1)[-1]
+             for n in fullnames]
     return ", ".join(dict.fromkeys(names))
 
 
