@@ -212,6 +212,33 @@ def test_on_bars_equals_on_bar():
                                       ref[c.key][-1], err_msg=c.key)
 
 
+def test_manager_update_many_equals_on_bar():
+    """``IndicatorManager.update_many`` (the manager-level cross-section) leaves the state ``on_bar`` leaves."""
+    cfg = example_config()
+    syms = ["A", "B"]
+    series = {s: synthetic(days=2, seed=40 + i, price=[50.0, 700.0][i]) for i, s in enumerate(syms)}
+    ts = series["A"].timestamp
+    a = SessionCoordinator(cfg)
+    b = SessionCoordinator(cfg)
+    for s in syms:
+        a.register_symbol(s)
+        b.register_symbol(s)
+    rows = np.array([a.session_data.get_symbol_data(s).index for s in syms], dtype=np.int64)
+    vals = np.ascontiguousarray(np.stack([series[s].values for s in syms], axis=1))
+    status = np.empty(len(syms), dtype=np.int64)
+    completed = 0
+    for i in range(ts.size):
+        n = a.indicator_manager.update_many(int(ts[i]), rows, vals[i], status, False)
+        assert n >= 0 and (status < 0).all()
+        completed += n
+        for k, s in enumerate(syms):
+            b.on_bar(s, Bar(int(ts[i]), *vals[i, k].tolist()))
+    assert completed == sum(b.session_data.get_symbol_data(s).bars[iv].total
+                            for s in syms for iv in ("1m", "5m", "1d"))
+    for s in syms:
+        _assert_same_symbol_state(a, s, b, s, cfg)
+
+
 def test_on_bars_symbols_out_of_step_and_late_subscriber():
     # B joins after A, so the two sit at different ring slots (small rings
     # wrap often); a coordinator without subscribers records no completed
