@@ -158,7 +158,7 @@ def test_get_bars_last_n():
 
 def _state(sc):
     d = sc.session_data
-    return d.arena[: d.n_arena].copy(), d.bar_rows(), d.siv[: d.n_siv].copy()
+    return d.state(), d.bar_rows(), d.siv[: d.n_siv].copy()
 
 
 def _assert_same_symbol_state(sc1, s1, sc2, s2, cfg):
@@ -175,9 +175,7 @@ def _assert_same_symbol_state(sc1, s1, sc2, s2, cfg):
     h1 = d1.get_symbol_data(s1).indicators
     h2 = d2.get_symbol_data(s2).indicators
     for key in h1:
-        w = h1[key].spec.make_block(**h1[key].config.resolved_params).shape[0]
-        np.testing.assert_array_equal(d1.arena[h1[key].offset:h1[key].offset + w],
-                                      d2.arena[h2[key].offset:h2[key].offset + w], err_msg=key)
+        np.testing.assert_array_equal(h1[key].block, h2[key].block, err_msg=key)
 
 
 def test_on_bars_equals_on_bar():

@@ -321,6 +321,4 @@ def test_five_thousand_symbols_full_day():
         want = {s: {key: v["value"] for key, v in one.session_data.get_all_indicators(s).items()}}
         got = {s: {key: v["value"] for key, v in d.get_all_indicators(s).items()}}
         assert_same_values(got, want)
-        a0, a1 = d._symbols[s].arena_range
-        b0, b1 = one.session_data._symbols[s].arena_range
-        assert d.arena[a0:a1].tobytes() == one.session_data.arena[b0:b1].tobytes(), s
+        assert d.symbol_state(s).tobytes() == one.session_data.symbol_state(s).tobytes(), s

@@ -100,7 +100,7 @@ def assert_same(sc, s1, s2, cfg):
 
 def state(sc):
     d = sc.session_data
-    return (d.n_arena, d.n_siv, d.n_sym, d.n_program, tuple(d.symbols), d.arena[: d.n_arena].copy(),
+    return (d.n_arena, d.n_siv, d.n_sym, d.n_program, tuple(d.symbols), d.state(),
             d.siv[: d.n_siv].copy(), d.symtab[: d.n_sym].copy(), d.bar_rows())
 
 

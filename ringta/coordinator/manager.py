@@ -1,9 +1,10 @@
 """IndicatorManager: allocates indicator state per symbol, warms it up, updates it.
 
-Every indicator of a symbol lives in one block of the session's arena, and
-all indicators of one (symbol, interval) sit in consecutive program rows, so
-a new bar costs one compiled call per symbol (or one per timestamp for a
-whole cross-section), O(1) per indicator, whatever the length of the session.
+Every indicator keeps one column table for all the symbols that have it
+(:mod:`ringta.coordinator._tables`): a symbol's block is its column. A new
+bar costs one compiled call per symbol, or one per timestamp for a whole
+cross-section, in which each indicator advances all symbols' columns in one
+pass: O(1) per indicator and symbol, whatever the length of the session.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from ..kernels._program import SOURCES, step_bar_session
+from ..kernels._program import SOURCES
 from ..kernels._spec import run_batch
 from . import _core
 from ._core import S_BASE, S_MIN, S_NBARS, S_PE, S_PS, T_LAST
+from ._tables import VECTOR_KINDS
 from .bar import Bar, BarError, as_bars, bar_error, to_ns
 from .config import IndicatorConfig
 from .inputs import kernel_inputs
@@ -89,10 +91,15 @@ class IndicatorManager:
             data.siv[r] = 0.0
             data.siv[r, S_PS] = prow
             for c in by_iv[iv]:
-                blk = c.spec.make_block(**c.resolved_params)
-                data.arena[off : off + blk.shape[0]] = blk
-                data.program[prow] = (c.spec.kind_id, off, blk.shape[0], SOURCES.index(c.source), y0)
-                handles[c.key] = IndicatorHandle(c.key, c, c.spec, off, blk.shape[0], data)
+                spec = c.spec
+                blk = spec.make_block(**c.resolved_params)
+                src = SOURCES.index(c.source)
+                t = data._table((c.key, src, blk.tobytes()), spec.kind_id, blk, src, spec.out_offset,
+                                len(spec.outputs), parse_interval(iv), spec.name in VECTOR_KINDS)
+                data.table_view(t)[:, y0] = blk
+                data.program[prow] = (spec.kind_id, off, blk.shape[0], src, y0)
+                data.ptable[prow] = t
+                handles[c.key] = IndicatorHandle(c.key, c, spec, off, blk.shape[0], t, y0, data)
                 off += blk.shape[0]
                 prow += 1
             data.siv[r, S_PE] = prow
@@ -103,9 +110,11 @@ class IndicatorManager:
         used = set(data.cache[:, 0].tolist())
         new = {parse_interval(iv) for iv in intervals}
         if not new <= used:
-            data.cache = _core.bucket_cache(used | new)
+            data._set_cache(used | new)
+        data._map_rows()
         sd.index = y0
         sd.arena_range = (a0, off)
+        sd.program_range = (p0, prow)
         sd.indicators = handles
         self._configs[symbol] = configs
         logger.info("%s: Registered %d indicators", symbol, len(configs))
@@ -138,8 +147,8 @@ class IndicatorManager:
         data = self.session_data
         if set(hist) == {sd.base_interval}:
             bars = hist[sd.base_interval]
-            bad = _core.replay_core(data.arena, data.program, data.siv, data.symtab, data.bars, data.emitted,
-                                    data.tz, data.cache, *self._session_args(), sd.index, bars.timestamp, bars.values)
+            bad = _core.replay_core(*self._core_tables(), *self._one_args(), *self._session_args(), sd.index,
+                                    bars.timestamp, bars.values)
             if bad >= 0:  # cannot happen after _check_history; kept as a guard
                 raise BarError(f"{sd.symbol}: historical bar {bad} was refused")
             return
@@ -158,6 +167,16 @@ class IndicatorManager:
             data.siv[row, S_NBARS] = bars.n
             if iv == sd.base_interval and bars.n:
                 data.symtab[sd.index, T_LAST] = bars.timestamp[-1]
+
+    def _core_tables(self) -> tuple:
+        """The tables every core function takes first, up to the completed-bar queues."""
+        d = self.session_data
+        return (d.arena, d.tables, d.cap, d.siv, d.symtab, d.bars, d.emitted, d.done, d.drows, d.ndone)
+
+    def _one_args(self) -> tuple:
+        """What follows :meth:`_core_tables` in ``on_bar_core`` and ``replay_core``, up to the session args."""
+        d = self.session_data
+        return (d.tz, d.cache, d.rowmap, d.one, d.one_vals)
 
     def _session_args(self) -> tuple[int, int, int]:
         s = self.session_data.session
@@ -195,8 +214,8 @@ class IndicatorManager:
         data.siv[row, S_NBARS] = n + 1
         ps, pe = int(data.siv[row, S_PS]), int(data.siv[row, S_PE])
         if pe > ps:
-            step_bar_session(data.arena, data.program[ps:pe], *vals,
-                             float(session_ids(np.array([ts]), data.session)[0]))
+            _core.advance_symbol(data.arena, data.tables, data.cap, int(data.siv[row, S_MIN]), sd.index, *vals,
+                                 float(session_ids(np.array([ts]), data.session)[0]))
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("%s: Updated %d indicators on %s", symbol, pe - ps, interval)
 
@@ -206,9 +225,9 @@ class IndicatorManager:
         d = self.session_data
         s = d.session
         counts = np.zeros(2, dtype=np.int64)
-        return _core.on_bars_core(d.arena, d.program, d.siv, d.symtab, d.bars, d.emitted, d.tz, d.cache,
-                                  s.open_minute, s.close_minute, 1 if s.extended_hours else 0,
-                                  symbol_rows, ts, values, status, counts, 1 if skip_bad else 0)
+        return _core.on_bars_core(*self._core_tables(), d.tz, d.cache, d.rowmap, s.open_minute, s.close_minute,
+                                  1 if s.extended_hours else 0, symbol_rows, ts, values, status, counts,
+                                  1 if skip_bad else 0)
 
     def flush(self, symbol: str) -> int:
         """Close every forming derived bar of ``symbol`` (end of session)."""
@@ -216,8 +235,7 @@ class IndicatorManager:
         sd = d.get_symbol_data(symbol)
         if sd.index is None:
             return 0
-        return _core.flush_core(d.arena, d.program, d.siv, d.symtab, d.bars, d.emitted, d.cache, sd.index,
-                                 *self._session_args()[:2])
+        return _core.flush_core(*self._core_tables(), d.cache, sd.index, *self._session_args()[:2])
 
     # -- introspection -----------------------------------------------------------
     def get_indicator_count(self, symbol: str) -> int:

@@ -263,7 +263,7 @@ class SessionCoordinator:
         if "session" in spec.inputs:
             bar["session"] = float(session_ids(np.array([int(data.siv[row, A_START])]), data.session)[0])
         inputs = [bar[h.config.source]] if len(spec.inputs) == 1 else [bar[name] for name in spec.inputs]
-        res = spec.peek_fn(h.block, *inputs)
+        res = spec.peek_fn(np.ascontiguousarray(h.block), *inputs)
         return res if spec.result is None else spec.result(*res)
 
     def _refresh_core_args(self) -> None:
@@ -274,8 +274,11 @@ class SessionCoordinator:
         d = self.session_data
         s = d.session
         emitted = d.emitted if self._subscribers else self._no_emitted
-        self._core_args = (d.arena, d.program, d.siv, d.symtab, d.bars, emitted, d.tz, d.cache,
-                           s.open_minute, s.close_minute, 1 if s.extended_hours else 0)
+        core = (d.arena, d.tables, d.cap, d.siv, d.symtab, d.bars, emitted, d.done, d.drows, d.ndone, d.tz, d.cache,
+                d.rowmap)
+        session = (s.open_minute, s.close_minute, 1 if s.extended_hours else 0)
+        self._bar_args = core + (d.one, d.one_vals) + session
+        self._bars_args = core + session
 
     # -- strategies ----------------------------------------------------------------
     def subscribe(self, callback: Callback) -> None:
@@ -335,7 +338,7 @@ class SessionCoordinator:
         if self._snap_every and ts != self._snap_seen_ts:
             self._timestamp_started(ts)
         try:
-            n = _on_bar_core(*self._core_args, row, ts, o, h, l, c, v)
+            n = _on_bar_core(*self._bar_args, row, ts, o, h, l, c, v)
         except TypeError:
             raise BarError(f"{symbol}: bar {tuple(bar)!r} must hold a timestamp and five numbers",
                            symbol=symbol) from None
@@ -382,20 +385,18 @@ class SessionCoordinator:
     def _save_undo(self, symbol: str, ts: int) -> tuple:
         d = self.session_data
         sd = d._symbols[symbol]
-        a0, a1 = sd.arena_range
         s0, s1 = int(d.symtab[sd.index, _core.T_S0]), int(d.symtab[sd.index, _core.T_S1])
         cap = d.bar_buffer_size
         slots = ((d.siv[s0:s1, _core.S_NBARS].astype(np.int64)) % cap, np.arange(s0, s1))
-        return (ts, d.arena[a0:a1].copy(), d.siv[s0:s1].copy(), d.symtab[sd.index].copy(),
+        return (ts, d.symbol_state(symbol), d.siv[s0:s1].copy(), d.symtab[sd.index].copy(),
                 d.bars[slots].copy(), slots)
 
     def _restore_undo(self, symbol: str, undo: tuple) -> None:
         d = self.session_data
         sd = d._symbols[symbol]
-        a0, a1 = sd.arena_range
         s0, s1 = int(d.symtab[sd.index, _core.T_S0]), int(d.symtab[sd.index, _core.T_S1])
-        _, arena, siv, symtab, bar_slots, slots = undo
-        d.arena[a0:a1] = arena
+        _, state, siv, symtab, bar_slots, slots = undo
+        d.set_symbol_state(symbol, state)
         d.siv[s0:s1] = siv
         d.symtab[sd.index] = symtab
         d.bars[slots] = bar_slots
@@ -472,7 +473,7 @@ class SessionCoordinator:
             rows, vals, symbols = self._filter_bars(ts, symbols, rows, vals, keep)
         status = np.empty(rows.shape[0], dtype=np.int64)
         counts = self._counts
-        n = _on_bars_core(*self._core_args, rows, ts, vals, status, counts, 1 if self._skip else 0)
+        n = _on_bars_core(*self._bars_args, rows, ts, vals, status, counts, 1 if self._skip else 0)
         if counts[0]:
             self._refused_many(ts, symbols, rows, vals, status, n < 0)
         if counts[1]:
@@ -607,9 +608,9 @@ class SessionCoordinator:
         row = self._rows[symbol]
         d = self.session_data
         s = d.session
-        bad = _core.replay_core(d.arena, d.program, d.siv, d.symtab, d.bars, d.emitted, d.tz, d.cache,
-                                s.open_minute, s.close_minute, 1 if s.extended_hours else 0,
-                                row, b.timestamp, b.values)
+        bad = _core.replay_core(*self.indicator_manager._core_tables(), *self.indicator_manager._one_args(),
+                                s.open_minute, s.close_minute, 1 if s.extended_hours else 0, row, b.timestamp,
+                                b.values)
         if bad >= 0:
             code = _core.check_bar(*b.values[bad])
             if code < 0:

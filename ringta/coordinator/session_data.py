@@ -2,8 +2,9 @@
 
 All numbers live in a few preallocated NumPy tables that grow by doubling
 when symbols are added (see :mod:`ringta.coordinator._core` for their
-layout): indicator blocks in one arena, bars in fixed-capacity ring buffers
-per symbol and interval. Memory therefore does not grow with the length of a
+layout): indicator blocks in column tables, one table per indicator and
+one column per symbol (:mod:`ringta.coordinator._tables`), bars in
+fixed-capacity ring buffers per symbol and interval. Memory therefore does not grow with the length of a
 session, and every read below is a few array look-ups.
 """
 
@@ -12,57 +13,69 @@ from __future__ import annotations
 import numpy as np
 
 from ..kernels import KernelSpec
-from ..kernels._program import PROGRAM_COLUMNS
+from ..kernels._program import P_OFFSET, P_ROW, P_WIDTH, PROGRAM_COLUMNS
 from ..kernels._ring import H_COUNT, H_LOOKBACK
-from ._core import NO_TS, S_NBARS, S_WIDTH, T_LAST, T_WIDTH, bucket_cache
+from ._core import NO_TS, S_MIN, S_NBARS, S_WIDTH, T_LAST, T_WIDTH, bucket_cache
+from ._tables import TB_COLUMNS, TB_OFFSET, TB_WIDTH
 from .bar import Bars
 from .config import IndicatorConfig
 from .intervals import Session, get_session, offset_table, parse_interval
 
 
 class IndicatorHandle:
-    """One indicator of one symbol: its config, key, current value and readiness."""
+    """One indicator of one symbol: its config, key, current value and readiness.
 
-    __slots__ = ("key", "config", "spec", "offset", "width", "_data")
+    Its block is column ``column`` of table ``table``; ``offset`` is where the
+    block starts in the symbol-by-symbol layout of :meth:`SessionData.state`.
+    """
 
-    def __init__(self, key: str, config: IndicatorConfig, spec: KernelSpec, offset: int, width: int,
-                 data: "SessionData"):
+    __slots__ = ("key", "config", "spec", "offset", "width", "table", "column", "_data")
+
+    def __init__(self, key: str, config: IndicatorConfig, spec: KernelSpec, offset: int, width: int, table: int,
+                 column: int, data: "SessionData"):
         self.key = key
         self.config = config
         self.spec = spec
         self.offset = offset
         self.width = width
+        self.table = table
+        self.column = column
         self._data = data
 
     @property
     def block(self) -> np.ndarray:
-        """The indicator's state block (a view into the session arena)."""
-        return self._data.arena[self.offset : self.offset + self.width]
+        """The indicator's state block (a strided view into its column table: writing to it changes the state)."""
+        return self._data.table_view(self.table)[:, self.column]
+
+    def _at(self, field: int) -> int:
+        d = self._data
+        return int(d.tables[self.table, TB_OFFSET]) + field * d.cap + self.column
 
     @property
     def valid(self) -> bool:
         """True once the indicator has a value (warm-up complete)."""
         a = self._data.arena
-        return bool(a[self.offset + H_COUNT] > a[self.offset + H_LOOKBACK])
+        return bool(a[self._at(H_COUNT)] > a[self._at(H_LOOKBACK)])
 
     ready = valid
 
     @property
     def value(self):
         """A float, or a named tuple for multi-output indicators; NaN while not ready."""
-        o = self.offset + self.spec.out_offset
+        o = self._at(self.spec.out_offset)
         k = len(self.spec.outputs)
         a = self._data.arena
         if k == 1:
             return float(a[o])
-        return self.spec.result(*a[o : o + k].tolist())
+        cap = self._data.cap
+        return self.spec.result(*a[o : o + k * cap : cap].tolist())
 
     def field(self, name: str) -> float:
         try:
             i = self.spec.outputs.index(name)
         except ValueError:
             raise KeyError(f"{self.key} has no field {name!r}; fields: {list(self.spec.outputs)}") from None
-        return float(self._data.arena[self.offset + self.spec.out_offset + i])
+        return float(self._data.arena[self._at(self.spec.out_offset + i)])
 
     def __repr__(self) -> str:
         return f"IndicatorHandle({self.key!r}, value={self.value!r}, valid={self.valid})"
@@ -112,7 +125,8 @@ class SymbolSessionData:
         self.indicators: dict[str, IndicatorHandle] = {}
         self.bars: dict[str, BarSeries] = {}
         self.index: int | None = None  # row in SessionData.symtab once indicators are registered
-        self.arena_range: tuple[int, int] = (0, 0)  # this symbol's indicator blocks in the arena
+        self.arena_range: tuple[int, int] = (0, 0)  # this symbol's blocks in SessionData.state()
+        self.program_range: tuple[int, int] = (0, 0)  # and its rows of SessionData.program
         self.late_bars = 0
         self.skipped_bars = 0
         self.outside_session_bars = 0
@@ -172,14 +186,26 @@ class SessionData:
         self._symbols: dict[str, SymbolSessionData] = {}
         trans, offs = offset_table(self.session.timezone)
         self.tz = np.ascontiguousarray(np.vstack([trans, offs]))
-        # Tables shared with the compiled core (see _core for the layouts).
+        # Tables shared with the compiled core (see _core and _tables for the layouts).
         self.arena = np.zeros(0)
+        self.tables = np.zeros((0, TB_COLUMNS), dtype=np.int64)
+        self.cap = 0  # columns of every indicator table: the symbol capacity
+        self._table_ids: dict = {}
+        self._fresh: list[np.ndarray] = []
+        # Per symbol, its indicators in order: program rows with offsets into
+        # the symbol-by-symbol layout of state(), and each row's table.
         self.program = np.zeros((0, PROGRAM_COLUMNS), dtype=np.int64)
+        self.ptable = np.zeros(0, dtype=np.int64)
         self.siv = np.zeros((0, S_WIDTH))
         self.symtab = np.zeros((0, T_WIDTH), dtype=np.int64)
         self.bars = np.zeros((bar_buffer_size, 0, 6))
         self.emitted = np.zeros((1, 16))
         self.cache = bucket_cache()
+        self._make_done()
+        self.rowmap = np.zeros((0, 1), dtype=np.int64)  # [symbol, cache row] -> siv row, -1 for none
+        # One-entry scratch arrays: on_bar takes the cross-section path as a cross-section of one.
+        self.one = np.zeros(2, dtype=np.int64)
+        self.one_vals = np.zeros((1, 5))
         self.n_arena = self.n_program = self.n_siv = self.n_sym = 0
 
     # -- symbols -------------------------------------------------------------
@@ -214,10 +240,10 @@ class SessionData:
 
     # -- table allocation (used by IndicatorManager) ------------------------
     def _allocate(self, n_arena: int, n_program: int, n_siv: int) -> tuple[int, int, int, int]:
-        """Reserve rows; return the first arena offset, program row, siv row and symbol row."""
+        """Reserve rows; return the first state offset, program row, siv row and symbol row."""
         a0, p0, s0, y0 = self.n_arena, self.n_program, self.n_siv, self.n_sym
-        self.arena = _grow(self.arena, a0, a0 + n_arena)
         self.program = _grow(self.program, p0, p0 + n_program)
+        self.ptable = _grow(self.ptable, p0, p0 + n_program)
         old_siv_cap = self.siv.shape[0]
         self.siv = _grow(self.siv, s0, s0 + n_siv)
         if self.siv.shape[0] != old_siv_cap:
@@ -226,11 +252,99 @@ class SessionData:
             self.bars = bars
             self.emitted = np.zeros((2 * self.siv.shape[0] + 1, 16))
         self.symtab = _grow(self.symtab, y0, y0 + 1, fill=NO_TS)
+        if y0 + 1 > self.cap:
+            self._set_cap(max(16, 2 * self.cap))
         self.n_arena += n_arena
         self.n_program += n_program
         self.n_siv += n_siv
         self.n_sym += 1
         return a0, p0, s0, y0
+
+    def _table(self, identity, kind: int, block: np.ndarray, source: int, out_offset: int, n_out: int,
+               minutes: int, vector: bool) -> int:
+        """The table of the indicator ``identity``, created (every column a fresh ``block``) if new."""
+        t = self._table_ids.get(identity)
+        if t is not None:
+            return t
+        t = self.tables.shape[0]
+        w = block.shape[0]
+        row = np.array([[kind, self.arena.shape[0], w, source, out_offset, n_out, minutes, int(vector)]],
+                       dtype=np.int64)
+        self.tables = np.ascontiguousarray(np.vstack([self.tables, row]))
+        self.arena = np.concatenate([self.arena, np.repeat(block[:, None], self.cap, axis=1).ravel()])
+        self._fresh.append(block.copy())
+        self._table_ids[identity] = t
+        return t
+
+    def _set_cap(self, cap: int) -> None:
+        """Give every table ``cap`` columns (new ones fresh), keeping the columns in use."""
+        old, n = self.cap, self.n_sym
+        arena = np.empty(int((self.tables[:, TB_WIDTH] * cap).sum()))
+        off = 0
+        for t in range(self.tables.shape[0]):
+            w = int(self.tables[t, TB_WIDTH])
+            new = arena[off : off + w * cap].reshape(w, cap)
+            new[:] = self._fresh[t][:, None]
+            new[:, :n] = self.table_view(t)[:, :n]
+            self.tables[t, TB_OFFSET] = off
+            off += w * cap
+        self.arena = arena
+        self.cap = cap
+        self._make_done()
+        assert old <= cap
+
+    def _state_index(self, p0: int, p1: int) -> np.ndarray:
+        """Arena positions of the blocks of program rows ``p0 .. p1-1``, one after the other."""
+        prog = self.program[p0:p1]
+        w = prog[:, P_WIDTH]
+        rep = np.repeat(np.arange(p1 - p0), w)
+        field = np.arange(rep.size) - np.repeat(np.cumsum(w) - w, w)
+        return self.tables[self.ptable[p0:p1][rep], TB_OFFSET] + field * self.cap + prog[rep, P_ROW]
+
+    def _set_cache(self, minutes) -> None:
+        """Interval lengths in use changed: a new bucket cache and completed-bar queues."""
+        self.cache = bucket_cache(minutes)
+        self._make_done()
+
+    def _map_rows(self) -> None:
+        """Rebuild ``rowmap`` from the symbols' siv row ranges (after a registration or a new interval length)."""
+        n = self.n_sym
+        rowmap = np.full((max(self.cap, 1), self.cache.shape[0]), -1, dtype=np.int64)
+        s0, s1 = self.symtab[:n, 0], self.symtab[:n, 1]
+        sym = np.repeat(np.arange(n), s1 - s0)
+        rows = np.concatenate([np.arange(a, b) for a, b in zip(s0.tolist(), s1.tolist())]) if n else sym
+        k = np.searchsorted(self.cache[:, 0], self.siv[rows, S_MIN].astype(np.int64))
+        rowmap[sym, k] = rows
+        self.rowmap = rowmap
+
+    def _make_done(self) -> None:
+        # A call completes at most two bars per symbol and interval (a gap, then the bucket's last minute).
+        m = 2 * max(self.cap, 1) + 2
+        k = self.cache.shape[0]
+        self.done = np.zeros((k, 6, m))
+        self.drows = np.zeros((k, m), dtype=np.int64)
+        self.ndone = np.zeros(k, dtype=np.int64)
+
+    def table_view(self, t: int) -> np.ndarray:
+        """Table ``t`` as ``(width, cap)``: field ``f`` of the symbol in row ``y`` is ``[f, y]`` (a view)."""
+        off, w = int(self.tables[t, TB_OFFSET]), int(self.tables[t, TB_WIDTH])
+        return self.arena[off : off + w * self.cap].reshape(w, self.cap)
+
+    def state(self) -> np.ndarray:
+        """Every symbol's indicator blocks, symbol after symbol in registration order (a copy)."""
+        return self.arena[self._state_index(0, self.n_program)]
+
+    def set_state(self, values: np.ndarray) -> None:
+        """Write back a :meth:`state` array."""
+        self.arena[self._state_index(0, self.n_program)] = values
+
+    def symbol_state(self, symbol: str) -> np.ndarray:
+        """The indicator blocks of ``symbol`` one after the other (a copy)."""
+        return self.arena[self._state_index(*self.get_symbol_data(symbol).program_range)]
+
+    def set_symbol_state(self, symbol: str, values: np.ndarray) -> None:
+        """Write back a :meth:`symbol_state` array."""
+        self.arena[self._state_index(*self.get_symbol_data(symbol).program_range)] = values
 
     # -- reads ----------------------------------------------------------------
     def bar_rows(self) -> np.ndarray:
@@ -285,10 +399,11 @@ class SessionData:
 
     def memory_bytes(self) -> dict:
         """Bytes of indicator state and bar buffers: in use, and allocated (tables grow by doubling)."""
-        used_state = (self.n_arena * 8 + self.n_program * self.program.shape[1] * 8
+        used_state = (self.n_arena * 8 + self.n_program * (self.program.shape[1] + 1) * 8
                       + self.n_siv * self.siv.shape[1] * 8 + self.n_sym * self.symtab.shape[1] * 8)
-        alloc_state = (self.arena.nbytes + self.program.nbytes + self.siv.nbytes
-                       + self.symtab.nbytes + self.emitted.nbytes)
+        alloc_state = (self.arena.nbytes + self.tables.nbytes + self.program.nbytes + self.ptable.nbytes
+                       + self.siv.nbytes + self.symtab.nbytes + self.emitted.nbytes
+                       + self.done.nbytes + self.drows.nbytes + self.ndone.nbytes + self.rowmap.nbytes)
         return {
             "indicator_state": int(used_state),
             "bar_buffers": int(self.n_siv * self.bar_buffer_size * 6 * 8),

@@ -72,7 +72,7 @@ def to_bytes(coordinator) -> bytes:
     np.savez(
         buf,
         meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
-        arena=d.arena[: d.n_arena],
+        arena=d.state(),  # symbol by symbol, whatever the layout in memory
         program=d.program[: d.n_program],
         siv=d.siv[: d.n_siv],
         symtab=d.symtab[: d.n_sym],
@@ -161,7 +161,7 @@ def from_bytes(cls, data: bytes, config=None, data_source=None, where: str = "sn
     if not np.array_equal(arrays["program"], d.program[: d.n_program]):
         raise SnapshotError(f"{where}: indicator layout differs from the config's; refusing to restore")
     # Every check passed: only now copy the numbers in.
-    d.arena[: d.n_arena] = arrays["arena"]
+    d.set_state(arrays["arena"])
     d.siv[: d.n_siv] = arrays["siv"]
     d.symtab[: d.n_sym] = arrays["symtab"]
     d.bars[:, : d.n_siv] = arrays["bars"].transpose(1, 0, 2)

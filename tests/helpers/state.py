@@ -14,8 +14,10 @@ TABLES = ("arena", "siv", "bars", "symtab")
 def used_tables(sc) -> dict:
     """The used part of every state table of ``sc`` (copies)."""
     d = sc.session_data
-    n = {"arena": d.n_arena, "siv": d.n_siv, "bars": d.n_siv, "symtab": d.n_sym, "program": d.n_program}
-    return {t: getattr(d, t)[: n[t]].copy() for t in (*TABLES, "program")}
+    n = {"siv": d.n_siv, "bars": d.n_siv, "symtab": d.n_sym, "program": d.n_program}
+    used = {t: getattr(d, t)[: n[t]].copy() for t in (*TABLES, "program") if t != "arena"}
+    used["arena"] = d.state()  # symbol by symbol, whatever the layout of the indicator tables
+    return used
 
 
 def assert_same_state(a, b, what: str = "") -> None:
