@@ -39,12 +39,13 @@ def session(policy: str, symbols=("X", "Y")) -> SessionCoordinator:
 
 def snapshot(sc):
     d = sc.session_data
-    return [a.copy() for a in (d.arena, d.siv, d.bars, d.symtab)]
+    return [a.copy() for a in (d.arena, d.siv, d.agg, d.bars, d.symtab)]
 
 
 def assert_unchanged(sc, snap):
     d = sc.session_data
-    for name, before, now in zip(("arena", "siv", "bars", "symtab"), snap, (d.arena, d.siv, d.bars, d.symtab)):
+    for name, before, now in zip(("arena", "siv", "agg", "bars", "symtab"), snap,
+                                 (d.arena, d.siv, d.agg, d.bars, d.symtab)):
         assert np.array_equal(before, now, equal_nan=True), name
 
 
@@ -204,7 +205,7 @@ def test_unregistered_symbol_on_bars_skip():
     sc.on_bars(ts, ["NOPE", "X"], np.vstack([BARS.values[WARM]] * 2))
     ref.on_bars(ts, ["X"], BARS.values[WARM][None, :])
     assert sc.skipped_bars == 1 and sc.unknown_symbol_bars == 1
-    for name in ("arena", "siv", "bars", "symtab"):
+    for name in ("arena", "siv", "agg", "bars", "symtab"):
         assert np.array_equal(getattr(sc.session_data, name), getattr(ref.session_data, name), equal_nan=True)
 
 

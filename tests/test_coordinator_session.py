@@ -158,7 +158,7 @@ def test_get_bars_last_n():
 
 def _state(sc):
     d = sc.session_data
-    return d.state(), d.bar_rows(), d.siv[: d.n_siv].copy()
+    return d.state(), d.bar_rows(), d.siv_rows()
 
 
 def _assert_same_symbol_state(sc1, s1, sc2, s2, cfg):

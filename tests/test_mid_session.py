@@ -101,7 +101,7 @@ def assert_same(sc, s1, s2, cfg):
 def state(sc):
     d = sc.session_data
     return (d.n_arena, d.n_siv, d.n_sym, d.n_program, tuple(d.symbols), d.state(),
-            d.siv[: d.n_siv].copy(), d.symtab[: d.n_sym].copy(), d.bar_rows())
+            d.siv_rows(), d.symtab[: d.n_sym].copy(), d.bar_rows())
 
 
 def assert_state_equal(a, b):

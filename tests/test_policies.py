@@ -28,7 +28,7 @@ def _coordinator(**opts):
 
 def _state(sc):
     d = sc.session_data
-    return [getattr(d, t).copy() for t in ("arena", "siv", "bars", "symtab")]
+    return [getattr(d, t).copy() for t in ("arena", "siv", "agg", "bars", "symtab")]
 
 
 def _same(a, b):

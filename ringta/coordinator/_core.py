@@ -9,9 +9,18 @@ the same arithmetic the streaming classes and batch drivers use.
 Tables (all owned by :class:`~ringta.coordinator.session_data.SessionData`):
 
 ``siv``
-    float64, one row per (symbol, interval): the aggregation row
-    (``intervals.A_*``), then the symbol's program range (bookkeeping for
-    snapshots), interval length, base flag and number of bars stored.
+    float64, one row per (symbol, interval), in Python only: the symbol's
+    program range, the interval length and base flag (``S_*``). Its
+    aggregation fields and bar count live in ``agg``;
+    ``SessionData.siv_rows()`` puts them back for snapshots.
+``agg``
+    float64 ``(G_WIDTH, cache rows, symbol capacity)``: each (symbol,
+    interval)'s forming bar (``intervals.A_*``) and number of bars stored
+    (``G_NBARS``), field-major, so that one field of every symbol on one
+    interval is one contiguous lane.
+``rowmap``
+    int64 ``[symbol, cache row]``: the ``siv`` row, or -1 if the symbol
+    does not have that interval.
 ``symtab``
     int64, one row per symbol: its ``siv`` row range and last timestamp.
 ``arena``, ``tables``, ``cap``
@@ -44,7 +53,7 @@ import math
 import numba as nb
 import numpy as np
 
-from ..kernels._jit import F1, F2, I1, I2, f8, i8, jit, void
+from ..kernels._jit import F1, F2, I1, I2, b1, f8, i8, jit, void
 from ._tables import advance_tables
 from .intervals import (A_CLOSE, A_COUNT, A_END, A_HIGH, A_LOW, A_OPEN, A_START, A_VOLUME, A_WIDTH,
                         NS_PER_MINUTE, bucket_bounds, utc_offset)
@@ -55,6 +64,10 @@ S_MIN = A_WIDTH + 2  # interval length in minutes (1440 = one session)
 S_BASE = A_WIDTH + 3  # 1.0 for the base interval (no aggregation)
 S_NBARS = A_WIDTH + 4  # bars stored so far
 S_WIDTH = A_WIDTH + 5
+
+# The forming bars and bar counts, field-major: agg[field, cache row, symbol row].
+G_NBARS = A_WIDTH  # bars stored so far (the siv row's S_NBARS)
+G_WIDTH = A_WIDTH + 1
 
 T_S0 = 0
 T_S1 = 1
@@ -161,8 +174,8 @@ def _record(emitted, n_em, sym, r, es, eo, eh, el, ec, ev):
     return n_em + 1
 
 
-@jit(i8(F3, F2, F1, i8, i8, i8, f8, f8, f8, f8, f8, f8, f8), inline=True)
-def _put(bars, d, row, r, slot, m, es, eo, eh, el, ec, ev, sid):
+@jit(i8(F3, F2, F1, i8, i8, i8, i8, f8, f8, f8, f8, f8, f8, f8), inline=True)
+def _put(bars, d, nbs, y, r, slot, m, es, eo, eh, el, ec, ev, sid):
     """Write a completed bar to ring slot ``slot`` of row ``r`` and entry ``m`` of the queue; return ``m + 1``."""
     b = bars[slot, r]
     b[0] = es
@@ -171,7 +184,7 @@ def _put(bars, d, row, r, slot, m, es, eo, eh, el, ec, ev, sid):
     b[3] = el
     b[4] = ec
     b[5] = ev
-    row[S_NBARS] += 1.0
+    nbs[y] += 1.0
     d[0, m] = eo
     d[1, m] = eh
     d[2, m] = el
@@ -181,9 +194,60 @@ def _put(bars, d, row, r, slot, m, es, eo, eh, el, ec, ev, sid):
     return m + 1
 
 
-@jit(i8(F2, I2, F3, F3, I2, I1, F2, I2, I2, I1, i8, F2, I1, i8, i8, i8))
-def _apply(siv, symtab, bars, done, drows, ndone, emitted, cache, rowmap, syms, ts, vals, status, n_em, open_min,
-           close_min):
+@jit(b1(F3, i8, I2, i8, i8, F2, f8, f8), inline=True)
+def _lockstep(agg, k, rowmap, y0, n, vals, fs, fe):
+    """Add bars ``vals[i]`` to the forming bars of symbols ``y0 .. y0+n-1`` on interval ``k`` in one pass
+    across them, if they all continue the current bucket or all start it; return False (nothing changed)
+    otherwise.
+
+    The per-symbol rules of :func:`_apply`, written as loops over the
+    symbols' lanes: each field of all symbols is one contiguous run.
+    """
+    cnt = agg[A_COUNT, k]
+    st = agg[A_START, k]
+    on = True
+    new = True
+    for i in range(n):
+        c = cnt[y0 + i]
+        on &= (c > 0.0) & (st[y0 + i] == fs) & (rowmap[y0 + i, k] >= 0)
+        new &= (c == 0.0) & (rowmap[y0 + i, k] >= 0)
+    if not (on or new):
+        return False
+    op = agg[A_OPEN, k]
+    hi = agg[A_HIGH, k]
+    lo = agg[A_LOW, k]
+    cl = agg[A_CLOSE, k]
+    vo = agg[A_VOLUME, k]
+    if on:
+        for i in range(n):
+            x = vals[i]
+            h = x[1]
+            l = x[2]
+            a = hi[y0 + i]
+            b = lo[y0 + i]
+            hi[y0 + i] = h if h > a else a
+            lo[y0 + i] = l if l < b else b
+            cl[y0 + i] = x[3]
+            vo[y0 + i] += x[4]
+            cnt[y0 + i] += 1.0
+    else:
+        en = agg[A_END, k]
+        for i in range(n):
+            x = vals[i]
+            st[y0 + i] = fs
+            en[y0 + i] = fe
+            op[y0 + i] = x[0]
+            hi[y0 + i] = x[1]
+            lo[y0 + i] = x[2]
+            cl[y0 + i] = x[3]
+            vo[y0 + i] = x[4]
+            cnt[y0 + i] = 1.0
+    return True
+
+
+@jit(i8(I2, F3, F3, F3, I2, I1, F2, I2, I2, I1, i8, F2, I1, i8, i8, i8, i8))
+def _apply(symtab, agg, bars, done, drows, ndone, emitted, cache, rowmap, syms, ts, vals, status, n_em, open_min,
+           close_min, run0):
     """Feed the valid, in-session bars ``vals[i]`` (``status[i] < 0``) of symbols ``syms[i]``; return ``n_em``
     plus the number of bars they completed.
 
@@ -193,9 +257,14 @@ def _apply(siv, symtab, bars, done, drows, ndone, emitted, cache, rowmap, syms, 
     a gap and/or at its last minute. Every completed bar is stored in the
     ring buffer, queued for the interval's indicator tables and recorded in
     ``emitted`` (as far as it has room: a one-row table records nothing).
-    The queue length, ring slot and record count of an interval stay in
-    registers for its whole pass: kept in the tables, each symbol's stores
-    would wait for the previous symbol's.
+
+    The forming bars are field-major lanes (``agg[field, interval, symbol]``).
+    When ``syms`` is the run of rows ``run0, run0 + 1, ...`` (every bar
+    valid) and all those symbols are in the same bucket, a derived interval
+    is updated in one pass per field (:func:`_lockstep`); otherwise symbol
+    by symbol. The queue length, ring slot and record count of an interval
+    stay in registers for its whole pass: kept in the tables, each symbol's
+    stores would wait for the previous symbol's.
     """
     n = syms.shape[0]
     t_next = float(ts + NS_PER_MINUTE)
@@ -205,6 +274,7 @@ def _apply(siv, symtab, bars, done, drows, ndone, emitted, cache, rowmap, syms, 
         if start < 0:
             continue
         fs = float(start)
+        fe = float(ck[C_END])
         base = ck[C_MIN] == 1
         d = done[k]
         dr = drows[k]
@@ -212,6 +282,13 @@ def _apply(siv, symtab, bars, done, drows, ndone, emitted, cache, rowmap, syms, 
         nb_last = ck[C_NB]
         slot = ck[C_SLOT]
         sid = float(ck[C_SID])
+        nbs = agg[G_NBARS, k]
+        cnt = agg[A_COUNT, k]
+        lanes = False  # every symbol's bar completed in _lockstep: store them from the lanes
+        if not base and run0 >= 0 and _lockstep(agg, k, rowmap, run0, n, vals, fs, fe):
+            if t_next < fe:
+                continue
+            lanes = True
         for i in range(n):
             if status[i] >= 0:
                 continue
@@ -219,55 +296,60 @@ def _apply(siv, symtab, bars, done, drows, ndone, emitted, cache, rowmap, syms, 
             r = rowmap[y, k]
             if r < 0:
                 continue
-            row = siv[r]
-            x = vals[i]
-            o, h, l, c, v = x[0], x[1], x[2], x[3], x[4]
-            if base:
+            if lanes:
+                cnt[y] = 0.0
+                o, h, l, c, v = (agg[A_OPEN, k, y], agg[A_HIGH, k, y], agg[A_LOW, k, y], agg[A_CLOSE, k, y],
+                                 agg[A_VOLUME, k, y])
+            elif base:
                 symtab[y, T_LAST] = ts
+                x = vals[i]
+                o, h, l, c, v = x[0], x[1], x[2], x[3], x[4]
             else:
-                rn = row[A_COUNT]
-                if rn > 0.0 and fs != row[A_START]:
+                x = vals[i]
+                o, h, l, c, v = x[0], x[1], x[2], x[3], x[4]
+                rn = cnt[y]
+                if rn > 0.0 and fs != agg[A_START, k, y]:
                     # A gap: the forming bar of an earlier bucket completes first.
-                    gs, go, gh, gl, gc, gv = (row[A_START], row[A_OPEN], row[A_HIGH], row[A_LOW],
-                                              row[A_CLOSE], row[A_VOLUME])
-                    row[A_COUNT] = 0.0
-                    nb_ = int(row[S_NBARS])
+                    gs, go, gh, gl, gc, gv = (agg[A_START, k, y], agg[A_OPEN, k, y], agg[A_HIGH, k, y],
+                                              agg[A_LOW, k, y], agg[A_CLOSE, k, y], agg[A_VOLUME, k, y])
+                    cnt[y] = 0.0
                     dr[m] = y
-                    m = _put(bars, d, row, r, nb_ % bars.shape[0], m, gs, go, gh, gl, gc, gv,
+                    m = _put(bars, d, nbs, y, r, int(nbs[y]) % bars.shape[0], m, gs, go, gh, gl, gc, gv,
                              session_id(gs, cache[0, C_OFF], open_min, close_min))
                     n_em = _record(emitted, n_em, y, r, gs, go, gh, gl, gc, gv)
                     rn = 0.0
                 if rn == 0.0:
-                    row[A_START] = fs
-                    row[A_END] = float(ck[C_END])
-                    row[A_OPEN] = o
-                    row[A_HIGH] = h
-                    row[A_LOW] = l
-                    row[A_CLOSE] = c
-                    row[A_VOLUME] = v
+                    agg[A_START, k, y] = fs
+                    agg[A_END, k, y] = fe
+                    agg[A_OPEN, k, y] = o
+                    agg[A_HIGH, k, y] = h
+                    agg[A_LOW, k, y] = l
+                    agg[A_CLOSE, k, y] = c
+                    agg[A_VOLUME, k, y] = v
                 else:
                     # Selects, not branches: a new high or low is a coin toss the
                     # branch predictor loses.
-                    hi = row[A_HIGH]
-                    lo = row[A_LOW]
-                    row[A_HIGH] = h if h > hi else hi
-                    row[A_LOW] = l if l < lo else lo
-                    row[A_CLOSE] = c
-                    row[A_VOLUME] += v
-                if t_next < row[A_END]:
-                    row[A_COUNT] = rn + 1.0
+                    hi = agg[A_HIGH, k, y]
+                    lo = agg[A_LOW, k, y]
+                    agg[A_HIGH, k, y] = h if h > hi else hi
+                    agg[A_LOW, k, y] = l if l < lo else lo
+                    agg[A_CLOSE, k, y] = c
+                    agg[A_VOLUME, k, y] += v
+                if t_next < agg[A_END, k, y]:
+                    cnt[y] = rn + 1.0
                     continue
-                row[A_COUNT] = 0.0
-                o, h, l, c, v = row[A_OPEN], row[A_HIGH], row[A_LOW], row[A_CLOSE], row[A_VOLUME]
+                cnt[y] = 0.0
+                o, h, l, c, v = (agg[A_OPEN, k, y], agg[A_HIGH, k, y], agg[A_LOW, k, y], agg[A_CLOSE, k, y],
+                                 agg[A_VOLUME, k, y])
             if sid == NO_TS:
                 sid = float(bucket_bounds(int(fs), cache[0, C_OFF], 1440, open_min, close_min, 1)[0])
-            nb_ = int(row[S_NBARS])
+            nb_ = int(nbs[y])
             if nb_ != nb_last:
                 # Symbols in lockstep share the slot: one division per pass, not per bar.
                 nb_last = nb_
                 slot = nb_ % bars.shape[0]
             dr[m] = y
-            m = _put(bars, d, row, r, slot, m, fs, o, h, l, c, v, sid)
+            m = _put(bars, d, nbs, y, r, slot, m, fs, o, h, l, c, v, sid)
             n_em = _record(emitted, n_em, y, r, fs, o, h, l, c, v)
         ndone[k] = m
         ck[C_NB] = nb_last
@@ -275,18 +357,18 @@ def _apply(siv, symtab, bars, done, drows, ndone, emitted, cache, rowmap, syms, 
     return n_em
 
 
-@jit(i8(F1, I2, i8, F2, I2, F3, F2, F3, I2, I1, I2, I2, i8, i8, i8, I1, i8, F2, I1))
-def _apply_all(arena, tables, cap, siv, symtab, bars, emitted, done, drows, ndone, cache, rowmap, open_min, close_min,
-               n_em, syms, ts, vals, status):
+@jit(i8(F1, I2, i8, I2, F3, F3, F2, F3, I2, I1, I2, I2, i8, i8, i8, I1, i8, F2, I1, i8))
+def _apply_all(arena, tables, cap, symtab, agg, bars, emitted, done, drows, ndone, cache, rowmap, open_min, close_min,
+               n_em, syms, ts, vals, status, run0):
     """:func:`_apply`, then advance the indicator tables by the completed bars."""
-    n_em = _apply(siv, symtab, bars, done, drows, ndone, emitted, cache, rowmap, syms, ts, vals, status, n_em,
-                  open_min, close_min)
+    n_em = _apply(symtab, agg, bars, done, drows, ndone, emitted, cache, rowmap, syms, ts, vals, status, n_em,
+                  open_min, close_min, run0)
     advance_done(arena, tables, cap, cache, done, drows, ndone)
     return n_em
 
 
-@jit(i8(F1, I2, i8, F2, I2, F3, F2, F3, I2, I1, I2, I2, I2, I1, F2, i8, i8, i8, i8, i8, f8, f8, f8, f8, f8))
-def on_bar_core(arena, tables, cap, siv, symtab, bars, emitted, done, drows, ndone, tz, cache, rowmap, one,
+@jit(i8(F1, I2, i8, I2, F3, F3, F2, F3, I2, I1, I2, I2, I2, I1, F2, i8, i8, i8, i8, i8, f8, f8, f8, f8, f8))
+def on_bar_core(arena, tables, cap, symtab, agg, bars, emitted, done, drows, ndone, tz, cache, rowmap, one,
                 one_vals, open_min, close_min, extended, sym, ts, o, h, l, c, v):
     """Validate and apply one base bar of symbol ``sym``.
 
@@ -314,12 +396,12 @@ def on_bar_core(arena, tables, cap, siv, symtab, bars, emitted, done, drows, ndo
     x[2] = l
     x[3] = c
     x[4] = v
-    return _apply_all(arena, tables, cap, siv, symtab, bars, emitted, done, drows, ndone, cache, rowmap, open_min,
-                      close_min, 0, one[0:1], ts, one_vals, one[1:2])
+    return _apply_all(arena, tables, cap, symtab, agg, bars, emitted, done, drows, ndone, cache, rowmap, open_min,
+                      close_min, 0, one[0:1], ts, one_vals, one[1:2], sym)
 
 
-@jit(i8(F1, I2, i8, F2, I2, F3, F2, F3, I2, I1, I2, I2, I2, i8, i8, i8, I1, i8, F2, I1, I1, i8))
-def on_bars_core(arena, tables, cap, siv, symtab, bars, emitted, done, drows, ndone, tz, cache, rowmap, open_min,
+@jit(i8(F1, I2, i8, I2, F3, F3, F2, F3, I2, I1, I2, I2, I2, i8, i8, i8, I1, i8, F2, I1, I1, i8))
+def on_bars_core(arena, tables, cap, symtab, agg, bars, emitted, done, drows, ndone, tz, cache, rowmap, open_min,
                  close_min, extended, syms, ts, vals, status, counts, skip_bad):
     """Validate and apply one timestamp's base bars for many symbols.
 
@@ -332,6 +414,8 @@ def on_bars_core(arena, tables, cap, siv, symtab, bars, emitted, done, drows, nd
     """
     n = syms.shape[0]
     n_bad = 0
+    run = 0
+    y0 = syms[0] if n else 0
     for i in range(n):
         x = vals[i]
         o, h, l, c, v = x[0], x[1], x[2], x[3], x[4]
@@ -339,6 +423,7 @@ def on_bars_core(arena, tables, cap, siv, symtab, bars, emitted, done, drows, nd
         # x - x is 0 exactly for finite x and NaN otherwise.
         ok = ((o - o == 0.0) & (h - h == 0.0) & (l - l == 0.0) & (c - c == 0.0) & (v - v == 0.0) & (v >= 0.0)
               & (h >= o) & (h >= c) & (l <= o) & (l <= c) & (ts > symtab[syms[i], T_LAST]))
+        run |= syms[i] ^ (y0 + i)  # zero for a run of consecutive rows
         code = -1
         if not ok:
             code = check_bar(o, h, l, c, v)
@@ -358,16 +443,16 @@ def on_bars_core(arena, tables, cap, siv, symtab, bars, emitted, done, drows, nd
                 status[i] = OUTSIDE_SESSION
         counts[1] = n - n_bad
         return 0
-    return _apply_all(arena, tables, cap, siv, symtab, bars, emitted, done, drows, ndone, cache, rowmap, open_min,
-                      close_min, 0, syms, ts, vals, status)
+    return _apply_all(arena, tables, cap, symtab, agg, bars, emitted, done, drows, ndone, cache, rowmap, open_min,
+                      close_min, 0, syms, ts, vals, status, y0 if run == 0 and n_bad == 0 else -1)
 
 
-@jit(i8(F1, I2, i8, F2, I2, F3, F2, F3, I2, I1, I2, I2, I2, I1, F2, i8, i8, i8, i8, I1, F2))
-def replay_core(arena, tables, cap, siv, symtab, bars, emitted, done, drows, ndone, tz, cache, rowmap, one,
+@jit(i8(F1, I2, i8, I2, F3, F3, F2, F3, I2, I1, I2, I2, I2, I1, F2, i8, i8, i8, i8, I1, F2))
+def replay_core(arena, tables, cap, symtab, agg, bars, emitted, done, drows, ndone, tz, cache, rowmap, one,
                 one_vals, open_min, close_min, extended, sym, ts, vals):
     """Apply many base bars of one symbol in order; return the index of the first bad one, or -1."""
     for i in range(ts.shape[0]):
-        r = on_bar_core(arena, tables, cap, siv, symtab, bars, emitted, done, drows, ndone, tz, cache, rowmap,
+        r = on_bar_core(arena, tables, cap, symtab, agg, bars, emitted, done, drows, ndone, tz, cache, rowmap,
                         one, one_vals, open_min, close_min, extended, sym, ts[i], vals[i, 0],
                         vals[i, 1], vals[i, 2], vals[i, 3], vals[i, 4])
         if r < 0 and r != OUTSIDE_SESSION:
@@ -375,27 +460,28 @@ def replay_core(arena, tables, cap, siv, symtab, bars, emitted, done, drows, ndo
     return -1
 
 
-@jit(i8(F1, I2, i8, F2, I2, F3, F2, F3, I2, I1, I2, i8, i8, i8))
-def flush_core(arena, tables, cap, siv, symtab, bars, emitted, done, drows, ndone, cache, sym, open_min, close_min):
+@jit(i8(F1, I2, i8, I2, F3, F3, F2, F3, I2, I1, I2, I2, i8, i8, i8))
+def flush_core(arena, tables, cap, symtab, agg, bars, emitted, done, drows, ndone, cache, rowmap, sym, open_min,
+               close_min):
     """End of session: emit the forming bar of every derived interval of ``sym``.
 
     The bars belong to the session of the last timestamp seen (``cache``).
     """
     n_em = 0
-    for r in range(symtab[sym, T_S0], symtab[sym, T_S1]):
-        row = siv[r]
-        if row[S_BASE] != 0.0 or row[A_COUNT] == 0.0:
+    y = sym
+    for k in range(1, cache.shape[0]):
+        r = rowmap[y, k]
+        if r < 0 or agg[A_COUNT, k, y] == 0.0:
             continue
-        row[A_COUNT] = 0.0
-        k = 0
-        while cache[k, C_MIN] != row[S_MIN]:
-            k += 1
-        es, eo, eh, el, ec, ev = row[A_START], row[A_OPEN], row[A_HIGH], row[A_LOW], row[A_CLOSE], row[A_VOLUME]
+        agg[A_COUNT, k, y] = 0.0
+        es, eo, eh, el, ec, ev = (agg[A_START, k, y], agg[A_OPEN, k, y], agg[A_HIGH, k, y], agg[A_LOW, k, y],
+                                  agg[A_CLOSE, k, y], agg[A_VOLUME, k, y])
         m = ndone[k]
-        drows[k, m] = sym
-        ndone[k] = _put(bars, done[k], row, r, int(row[S_NBARS]) % bars.shape[0], m, es, eo, eh, el, ec, ev,
+        drows[k, m] = y
+        nbs = agg[G_NBARS, k]
+        ndone[k] = _put(bars, done[k], nbs, y, r, int(nbs[y]) % bars.shape[0], m, es, eo, eh, el, ec, ev,
                         session_id(es, cache[0, C_OFF], open_min, close_min))
-        n_em = _record(emitted, n_em, sym, r, es, eo, eh, el, ec, ev)
+        n_em = _record(emitted, n_em, y, r, es, eo, eh, el, ec, ev)
     advance_done(arena, tables, cap, cache, done, drows, ndone)
     return n_em
 

@@ -17,7 +17,7 @@ import numpy as np
 from ..kernels._program import SOURCES
 from ..kernels._spec import run_batch
 from . import _core
-from ._core import S_BASE, S_MIN, S_NBARS, S_PE, S_PS, T_LAST
+from ._core import S_BASE, S_MIN, S_PE, S_PS, T_LAST
 from ._tables import VECTOR_KINDS
 from .bar import Bar, BarError, as_bars, bar_error, to_ns
 from .config import IndicatorConfig
@@ -164,14 +164,14 @@ class IndicatorManager:
             keep = min(bars.n, data.bar_buffer_size)
             for j in range(bars.n - keep, bars.n):
                 data.bars[j % data.bar_buffer_size, row] = (bars.timestamp[j], *bars.values[j])
-            data.siv[row, S_NBARS] = bars.n
+            data.set_nbars(row, bars.n)
             if iv == sd.base_interval and bars.n:
                 data.symtab[sd.index, T_LAST] = bars.timestamp[-1]
 
     def _core_tables(self) -> tuple:
         """The tables every core function takes first, up to the completed-bar queues."""
         d = self.session_data
-        return (d.arena, d.tables, d.cap, d.siv, d.symtab, d.bars, d.emitted, d.done, d.drows, d.ndone)
+        return (d.arena, d.tables, d.cap, d.symtab, d.agg, d.bars, d.emitted, d.done, d.drows, d.ndone)
 
     def _one_args(self) -> tuple:
         """What follows :meth:`_core_tables` in ``on_bar_core`` and ``replay_core``, up to the session args."""
@@ -205,13 +205,13 @@ class IndicatorManager:
         if code >= 0:
             raise bar_error(code, symbol, ts, vals)
         row = series._row
-        n = int(data.siv[row, S_NBARS])
+        n = data.nbars(row)
         if n:
             last = int(data.bars[(n - 1) % data.bar_buffer_size, row, 0])
             if ts <= last:
                 raise bar_error(8, symbol, ts, vals, last)
         data.bars[n % data.bar_buffer_size, row] = (ts, *vals)
-        data.siv[row, S_NBARS] = n + 1
+        data.set_nbars(row, n + 1)
         ps, pe = int(data.siv[row, S_PS]), int(data.siv[row, S_PE])
         if pe > ps:
             _core.advance_symbol(data.arena, data.tables, data.cap, int(data.siv[row, S_MIN]), sd.index, *vals,
@@ -235,7 +235,7 @@ class IndicatorManager:
         sd = d.get_symbol_data(symbol)
         if sd.index is None:
             return 0
-        return _core.flush_core(*self._core_tables(), d.cache, sd.index, *self._session_args()[:2])
+        return _core.flush_core(*self._core_tables(), d.cache, d.rowmap, sd.index, *self._session_args()[:2])
 
     # -- introspection -----------------------------------------------------------
     def get_indicator_count(self, symbol: str) -> int:

@@ -255,13 +255,14 @@ class SessionCoordinator:
         h = data._handle(symbol, key)
         sd = data.get_symbol_data(symbol)
         row = sd.bars[h.config.interval]._row
-        if data.siv[row, S_BASE] != 0.0 or data.siv[row, A_COUNT] == 0.0:
+        srow = data.siv_rows(row, row + 1)[0]
+        if srow[S_BASE] != 0.0 or srow[A_COUNT] == 0.0:
             return h.value
-        o, hi, lo, c, v = data.siv[row, A_OPEN : A_VOLUME + 1].tolist()
+        o, hi, lo, c, v = srow[A_OPEN : A_VOLUME + 1].tolist()
         bar = {"open": o, "high": hi, "low": lo, "close": c, "volume": v}
         spec = h.spec
         if "session" in spec.inputs:
-            bar["session"] = float(session_ids(np.array([int(data.siv[row, A_START])]), data.session)[0])
+            bar["session"] = float(session_ids(np.array([int(srow[A_START])]), data.session)[0])
         inputs = [bar[h.config.source]] if len(spec.inputs) == 1 else [bar[name] for name in spec.inputs]
         res = spec.peek_fn(np.ascontiguousarray(h.block), *inputs)
         return res if spec.result is None else spec.result(*res)
@@ -274,8 +275,8 @@ class SessionCoordinator:
         d = self.session_data
         s = d.session
         emitted = d.emitted if self._subscribers else self._no_emitted
-        core = (d.arena, d.tables, d.cap, d.siv, d.symtab, d.bars, emitted, d.done, d.drows, d.ndone, d.tz, d.cache,
-                d.rowmap)
+        core = (d.arena, d.tables, d.cap, d.symtab, d.agg, d.bars, emitted, d.done, d.drows, d.ndone, d.tz,
+                d.cache, d.rowmap)
         session = (s.open_minute, s.close_minute, 1 if s.extended_hours else 0)
         self._bar_args = core + (d.one, d.one_vals) + session
         self._bars_args = core + session
@@ -387,8 +388,9 @@ class SessionCoordinator:
         sd = d._symbols[symbol]
         s0, s1 = int(d.symtab[sd.index, _core.T_S0]), int(d.symtab[sd.index, _core.T_S1])
         cap = d.bar_buffer_size
-        slots = ((d.siv[s0:s1, _core.S_NBARS].astype(np.int64)) % cap, np.arange(s0, s1))
-        return (ts, d.symbol_state(symbol), d.siv[s0:s1].copy(), d.symtab[sd.index].copy(),
+        siv = d.siv_rows(s0, s1)
+        slots = ((siv[:, _core.S_NBARS].astype(np.int64)) % cap, np.arange(s0, s1))
+        return (ts, d.symbol_state(symbol), siv, d.symtab[sd.index].copy(),
                 d.bars[slots].copy(), slots)
 
     def _restore_undo(self, symbol: str, undo: tuple) -> None:
@@ -397,7 +399,7 @@ class SessionCoordinator:
         s0, s1 = int(d.symtab[sd.index, _core.T_S0]), int(d.symtab[sd.index, _core.T_S1])
         _, state, siv, symtab, bar_slots, slots = undo
         d.set_symbol_state(symbol, state)
-        d.siv[s0:s1] = siv
+        d.set_siv_rows(s0, siv)
         d.symtab[sd.index] = symtab
         d.bars[slots] = bar_slots
 

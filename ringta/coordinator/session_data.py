@@ -15,7 +15,8 @@ import numpy as np
 from ..kernels import KernelSpec
 from ..kernels._program import P_OFFSET, P_ROW, P_WIDTH, PROGRAM_COLUMNS
 from ..kernels._ring import H_COUNT, H_LOOKBACK
-from ._core import NO_TS, S_MIN, S_NBARS, S_WIDTH, T_LAST, T_WIDTH, bucket_cache
+from ._core import G_NBARS, G_WIDTH, NO_TS, S_MIN, S_NBARS, S_WIDTH, T_LAST, T_WIDTH, bucket_cache
+from .intervals import A_WIDTH
 from ._tables import TB_COLUMNS, TB_OFFSET, TB_WIDTH
 from .bar import Bars
 from .config import IndicatorConfig
@@ -92,12 +93,12 @@ class BarSeries:
         self.interval = interval
 
     def __len__(self) -> int:
-        return min(int(self._data.siv[self._row, S_NBARS]), self._data.bar_buffer_size)
+        return min(self._data.nbars(self._row), self._data.bar_buffer_size)
 
     @property
     def total(self) -> int:
         """Bars seen since registration (older ones have left the buffer)."""
-        return int(self._data.siv[self._row, S_NBARS])
+        return self._data.nbars(self._row)
 
     def get_bars(self, n: int | None = None) -> Bars:
         """The last ``n`` bars (all kept bars by default) as column arrays, oldest first."""
@@ -197,10 +198,12 @@ class SessionData:
         self.program = np.zeros((0, PROGRAM_COLUMNS), dtype=np.int64)
         self.ptable = np.zeros(0, dtype=np.int64)
         self.siv = np.zeros((0, S_WIDTH))
+        self.row_sym = np.zeros(0, dtype=np.int64)  # symbol row of each siv row
         self.symtab = np.zeros((0, T_WIDTH), dtype=np.int64)
         self.bars = np.zeros((bar_buffer_size, 0, 6))
         self.emitted = np.zeros((1, 16))
         self.cache = bucket_cache()
+        self.agg = np.zeros((G_WIDTH, 1, 0))
         self._make_done()
         self.rowmap = np.zeros((0, 1), dtype=np.int64)  # [symbol, cache row] -> siv row, -1 for none
         # One-entry scratch arrays: on_bar takes the cross-section path as a cross-section of one.
@@ -246,6 +249,8 @@ class SessionData:
         self.ptable = _grow(self.ptable, p0, p0 + n_program)
         old_siv_cap = self.siv.shape[0]
         self.siv = _grow(self.siv, s0, s0 + n_siv)
+        self.row_sym = _grow(self.row_sym, s0, s0 + n_siv)
+        self.row_sym[s0 : s0 + n_siv] = y0
         if self.siv.shape[0] != old_siv_cap:
             bars = np.zeros((self.bar_buffer_size, self.siv.shape[0], 6))
             bars[:, :s0] = self.bars[:, :s0]
@@ -289,6 +294,9 @@ class SessionData:
             self.tables[t, TB_OFFSET] = off
             off += w * cap
         self.arena = arena
+        agg = np.zeros((G_WIDTH, self.cache.shape[0], cap))
+        agg[:, :, :old] = self.agg
+        self.agg = agg
         self.cap = cap
         self._make_done()
         assert old <= cap
@@ -302,8 +310,14 @@ class SessionData:
         return self.tables[self.ptable[p0:p1][rep], TB_OFFSET] + field * self.cap + prog[rep, P_ROW]
 
     def _set_cache(self, minutes) -> None:
-        """Interval lengths in use changed: a new bucket cache and completed-bar queues."""
+        """Interval lengths in use changed: a new bucket cache, forming-bar lanes and completed-bar queues."""
+        old = self.cache[:, 0].tolist()
         self.cache = bucket_cache(minutes)
+        agg = np.zeros((G_WIDTH, self.cache.shape[0], self.cap))
+        for k, m in enumerate(self.cache[:, 0].tolist()):
+            if m in old:
+                agg[:, k] = self.agg[:, old.index(m)]
+        self.agg = agg
         self._make_done()
 
     def _map_rows(self) -> None:
@@ -316,6 +330,40 @@ class SessionData:
         k = np.searchsorted(self.cache[:, 0], self.siv[rows, S_MIN].astype(np.int64))
         rowmap[sym, k] = rows
         self.rowmap = rowmap
+
+    def _lanes(self, r0: int, r1: int) -> tuple[np.ndarray, np.ndarray]:
+        """(cache rows, symbol rows) of siv rows ``r0 .. r1-1``: where their lanes of ``agg`` are."""
+        k = np.searchsorted(self.cache[:, 0], self.siv[r0:r1, S_MIN].astype(np.int64))
+        return k, self.row_sym[r0:r1]
+
+    def nbars(self, row: int) -> int:
+        """Bars stored so far in siv row ``row``."""
+        k, y = self._lanes(row, row + 1)
+        return int(self.agg[G_NBARS, k[0], y[0]])
+
+    def set_nbars(self, row: int, n: int) -> None:
+        k, y = self._lanes(row, row + 1)
+        self.agg[G_NBARS, k[0], y[0]] = n
+
+    def siv_rows(self, r0: int = 0, r1: int | None = None) -> np.ndarray:
+        """siv rows ``r0 .. r1-1`` (all in use by default) with their forming bars and bar counts (a copy).
+
+        The layout snapshots keep, whatever the layout in memory.
+        """
+        r1 = self.n_siv if r1 is None else r1
+        out = self.siv[r0:r1].copy()
+        k, y = self._lanes(r0, r1)
+        out[:, :A_WIDTH] = self.agg[:A_WIDTH, k, y].T
+        out[:, S_NBARS] = self.agg[G_NBARS, k, y]
+        return out
+
+    def set_siv_rows(self, r0: int, rows: np.ndarray) -> None:
+        """Write back :meth:`siv_rows` output starting at row ``r0``."""
+        r1 = r0 + rows.shape[0]
+        self.siv[r0:r1] = rows
+        k, y = self._lanes(r0, r1)
+        self.agg[:A_WIDTH, k, y] = rows[:, :A_WIDTH].T
+        self.agg[G_NBARS, k, y] = rows[:, S_NBARS]
 
     def _make_done(self) -> None:
         # A call completes at most two bars per symbol and interval (a gap, then the bucket's last minute).
@@ -353,7 +401,7 @@ class SessionData:
 
     def _read_bars(self, row: int, n: int | None) -> Bars:
         cap = self.bar_buffer_size
-        total = int(self.siv[row, S_NBARS])
+        total = self.nbars(row)
         have = min(total, cap)
         if n is not None:
             if not isinstance(n, (int, np.integer)) or n < 0:
@@ -400,10 +448,12 @@ class SessionData:
     def memory_bytes(self) -> dict:
         """Bytes of indicator state and bar buffers: in use, and allocated (tables grow by doubling)."""
         used_state = (self.n_arena * 8 + self.n_program * (self.program.shape[1] + 1) * 8
-                      + self.n_siv * self.siv.shape[1] * 8 + self.n_sym * self.symtab.shape[1] * 8)
+                      + self.n_siv * (self.siv.shape[1] + 1) * 8 + self.n_sym * self.symtab.shape[1] * 8
+                      + self.n_sym * self.cache.shape[0] * (G_WIDTH + 1) * 8)
         alloc_state = (self.arena.nbytes + self.tables.nbytes + self.program.nbytes + self.ptable.nbytes
                        + self.siv.nbytes + self.symtab.nbytes + self.emitted.nbytes
-                       + self.done.nbytes + self.drows.nbytes + self.ndone.nbytes + self.rowmap.nbytes)
+                       + self.done.nbytes + self.drows.nbytes + self.ndone.nbytes + self.rowmap.nbytes
+                       + self.agg.nbytes + self.row_sym.nbytes)
         return {
             "indicator_state": int(used_state),
             "bar_buffers": int(self.n_siv * self.bar_buffer_size * 6 * 8),

@@ -74,7 +74,7 @@ def to_bytes(coordinator) -> bytes:
         meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
         arena=d.state(),  # symbol by symbol, whatever the layout in memory
         program=d.program[: d.n_program],
-        siv=d.siv[: d.n_siv],
+        siv=d.siv_rows(),  # forming bars and counts back in their rows
         symtab=d.symtab[: d.n_sym],
         bars=d.bar_rows(),  # the row-major layout of version 3, whatever the layout in memory
     )
@@ -162,7 +162,7 @@ def from_bytes(cls, data: bytes, config=None, data_source=None, where: str = "sn
         raise SnapshotError(f"{where}: indicator layout differs from the config's; refusing to restore")
     # Every check passed: only now copy the numbers in.
     d.set_state(arrays["arena"])
-    d.siv[: d.n_siv] = arrays["siv"]
+    d.set_siv_rows(0, arrays["siv"])
     d.symtab[: d.n_sym] = arrays["symtab"]
     d.bars[:, : d.n_siv] = arrays["bars"].transpose(1, 0, 2)
     c = meta.get("counters", {})

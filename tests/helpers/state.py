@@ -14,9 +14,11 @@ TABLES = ("arena", "siv", "bars", "symtab")
 def used_tables(sc) -> dict:
     """The used part of every state table of ``sc`` (copies)."""
     d = sc.session_data
-    n = {"siv": d.n_siv, "bars": d.n_siv, "symtab": d.n_sym, "program": d.n_program}
-    used = {t: getattr(d, t)[: n[t]].copy() for t in (*TABLES, "program") if t != "arena"}
-    used["arena"] = d.state()  # symbol by symbol, whatever the layout of the indicator tables
+    n = {"bars": d.n_siv, "symtab": d.n_sym, "program": d.n_program}
+    used = {t: getattr(d, t)[: n[t]].copy() for t in (*TABLES, "program") if t not in ("arena", "siv")}
+    # symbol by symbol and row by row, whatever the layout in memory
+    used["arena"] = d.state()
+    used["siv"] = d.siv_rows()
     return used
 
 
