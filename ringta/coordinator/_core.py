@@ -27,10 +27,12 @@ Tables (all owned by :class:`~ringta.coordinator.session_data.SessionData`):
     The indicator state: one column table per indicator, a column per
     symbol (see :mod:`ringta.coordinator._tables`).
 ``bars``
-    float64 ``(capacity, siv rows, 6)`` ring buffers of ``[open time, o, h, l, c, v]``,
-    slot-major: symbols registered together advance in lockstep, so one
-    timestamp's writes for every symbol land side by side instead of one
-    page apart each (row-major cost a cache and a TLB miss per bar).
+    float64 ``(capacity, lanes, 6)`` ring buffers of ``[open time, o, h, l, c, v]``,
+    slot-major, one lane per (interval, symbol): lane ``k * cap + y`` for
+    cache row ``k`` and symbol row ``y``. Symbols registered together
+    advance in lockstep, so one timestamp's bars of one interval for every
+    symbol are one contiguous run of memory (row-major cost a cache and a
+    TLB miss per bar; symbol-major rows, a partly written line per bar).
 ``done``, ``drows``, ``ndone``
     The bars completed during a call, per interval length (``cache`` row):
     ``done[k]`` holds open, high, low, close, volume and session id, one
@@ -175,9 +177,9 @@ def _record(emitted, n_em, sym, r, es, eo, eh, el, ec, ev):
 
 
 @jit(i8(F3, F2, F1, i8, i8, i8, i8, f8, f8, f8, f8, f8, f8, f8), inline=True)
-def _put(bars, d, nbs, y, r, slot, m, es, eo, eh, el, ec, ev, sid):
-    """Write a completed bar to ring slot ``slot`` of row ``r`` and entry ``m`` of the queue; return ``m + 1``."""
-    b = bars[slot, r]
+def _put(bars, d, nbs, y, lane, slot, m, es, eo, eh, el, ec, ev, sid):
+    """Write a completed bar to ring slot ``slot`` of ``lane`` and entry ``m`` of the queue; return ``m + 1``."""
+    b = bars[slot, lane]
     b[0] = es
     b[1] = eo
     b[2] = eh
@@ -284,6 +286,7 @@ def _apply(symtab, agg, bars, done, drows, ndone, emitted, cache, rowmap, syms, 
         sid = float(ck[C_SID])
         nbs = agg[G_NBARS, k]
         cnt = agg[A_COUNT, k]
+        lane0 = k * agg.shape[2]
         lanes = False  # every symbol's bar completed in _lockstep: store them from the lanes
         if not base and run0 >= 0 and _lockstep(agg, k, rowmap, run0, n, vals, fs, fe):
             if t_next < fe:
@@ -314,7 +317,7 @@ def _apply(symtab, agg, bars, done, drows, ndone, emitted, cache, rowmap, syms, 
                                               agg[A_LOW, k, y], agg[A_CLOSE, k, y], agg[A_VOLUME, k, y])
                     cnt[y] = 0.0
                     dr[m] = y
-                    m = _put(bars, d, nbs, y, r, int(nbs[y]) % bars.shape[0], m, gs, go, gh, gl, gc, gv,
+                    m = _put(bars, d, nbs, y, lane0 + y, int(nbs[y]) % bars.shape[0], m, gs, go, gh, gl, gc, gv,
                              session_id(gs, cache[0, C_OFF], open_min, close_min))
                     n_em = _record(emitted, n_em, y, r, gs, go, gh, gl, gc, gv)
                     rn = 0.0
@@ -349,7 +352,7 @@ def _apply(symtab, agg, bars, done, drows, ndone, emitted, cache, rowmap, syms, 
                 nb_last = nb_
                 slot = nb_ % bars.shape[0]
             dr[m] = y
-            m = _put(bars, d, nbs, y, r, slot, m, fs, o, h, l, c, v, sid)
+            m = _put(bars, d, nbs, y, lane0 + y, slot, m, fs, o, h, l, c, v, sid)
             n_em = _record(emitted, n_em, y, r, fs, o, h, l, c, v)
         ndone[k] = m
         ck[C_NB] = nb_last
@@ -479,8 +482,8 @@ def flush_core(arena, tables, cap, symtab, agg, bars, emitted, done, drows, ndon
         m = ndone[k]
         drows[k, m] = y
         nbs = agg[G_NBARS, k]
-        ndone[k] = _put(bars, done[k], nbs, y, r, int(nbs[y]) % bars.shape[0], m, es, eo, eh, el, ec, ev,
-                        session_id(es, cache[0, C_OFF], open_min, close_min))
+        ndone[k] = _put(bars, done[k], nbs, y, k * agg.shape[2] + y, int(nbs[y]) % bars.shape[0], m, es, eo, eh,
+                        el, ec, ev, session_id(es, cache[0, C_OFF], open_min, close_min))
         n_em = _record(emitted, n_em, y, r, es, eo, eh, el, ec, ev)
     advance_done(arena, tables, cap, cache, done, drows, ndone)
     return n_em

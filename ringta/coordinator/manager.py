@@ -162,8 +162,9 @@ class IndicatorManager:
                 inputs = kernel_inputs(c.spec, c.source, bars, data.session)
                 run_batch(c.spec, f"{sd.symbol} {c.key} warm-up", blk, inputs)
             keep = min(bars.n, data.bar_buffer_size)
+            lane = int(data.lane_of(row, row + 1)[0])
             for j in range(bars.n - keep, bars.n):
-                data.bars[j % data.bar_buffer_size, row] = (bars.timestamp[j], *bars.values[j])
+                data.bars[j % data.bar_buffer_size, lane] = (bars.timestamp[j], *bars.values[j])
             data.set_nbars(row, bars.n)
             if iv == sd.base_interval and bars.n:
                 data.symtab[sd.index, T_LAST] = bars.timestamp[-1]
@@ -207,10 +208,10 @@ class IndicatorManager:
         row = series._row
         n = data.nbars(row)
         if n:
-            last = int(data.bars[(n - 1) % data.bar_buffer_size, row, 0])
+            last = int(data.bars[(n - 1) % data.bar_buffer_size, data.lane_of(row, row + 1)[0], 0])
             if ts <= last:
                 raise bar_error(8, symbol, ts, vals, last)
-        data.bars[n % data.bar_buffer_size, row] = (ts, *vals)
+        data.bars[n % data.bar_buffer_size, data.lane_of(row, row + 1)[0]] = (ts, *vals)
         data.set_nbars(row, n + 1)
         ps, pe = int(data.siv[row, S_PS]), int(data.siv[row, S_PE])
         if pe > ps:

@@ -389,7 +389,7 @@ class SessionCoordinator:
         s0, s1 = int(d.symtab[sd.index, _core.T_S0]), int(d.symtab[sd.index, _core.T_S1])
         cap = d.bar_buffer_size
         siv = d.siv_rows(s0, s1)
-        slots = ((siv[:, _core.S_NBARS].astype(np.int64)) % cap, np.arange(s0, s1))
+        slots = ((siv[:, _core.S_NBARS].astype(np.int64)) % cap, d.lane_of(s0, s1))
         return (ts, d.symbol_state(symbol), siv, d.symtab[sd.index].copy(),
                 d.bars[slots].copy(), slots)
 

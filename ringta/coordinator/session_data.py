@@ -200,6 +200,7 @@ class SessionData:
         self.siv = np.zeros((0, S_WIDTH))
         self.row_sym = np.zeros(0, dtype=np.int64)  # symbol row of each siv row
         self.symtab = np.zeros((0, T_WIDTH), dtype=np.int64)
+        # Ring buffers, slot-major: bars[slot, lane], lane = cache row * cap + symbol row (see _core).
         self.bars = np.zeros((bar_buffer_size, 0, 6))
         self.emitted = np.zeros((1, 16))
         self.cache = bucket_cache()
@@ -252,9 +253,6 @@ class SessionData:
         self.row_sym = _grow(self.row_sym, s0, s0 + n_siv)
         self.row_sym[s0 : s0 + n_siv] = y0
         if self.siv.shape[0] != old_siv_cap:
-            bars = np.zeros((self.bar_buffer_size, self.siv.shape[0], 6))
-            bars[:, :s0] = self.bars[:, :s0]
-            self.bars = bars
             self.emitted = np.zeros((2 * self.siv.shape[0] + 1, 16))
         self.symtab = _grow(self.symtab, y0, y0 + 1, fill=NO_TS)
         if y0 + 1 > self.cap:
@@ -297,6 +295,10 @@ class SessionData:
         agg = np.zeros((G_WIDTH, self.cache.shape[0], cap))
         agg[:, :, :old] = self.agg
         self.agg = agg
+        nk = self.cache.shape[0]
+        bars = np.zeros((self.bar_buffer_size, nk, cap, 6))
+        bars[:, :, :old] = self.bars.reshape(self.bar_buffer_size, nk, old, 6)
+        self.bars = bars.reshape(self.bar_buffer_size, nk * cap, 6)
         self.cap = cap
         self._make_done()
         assert old <= cap
@@ -314,10 +316,14 @@ class SessionData:
         old = self.cache[:, 0].tolist()
         self.cache = bucket_cache(minutes)
         agg = np.zeros((G_WIDTH, self.cache.shape[0], self.cap))
+        bars = np.zeros((self.bar_buffer_size, self.cache.shape[0], self.cap, 6))
+        old_bars = self.bars.reshape(self.bar_buffer_size, len(old), self.cap, 6)
         for k, m in enumerate(self.cache[:, 0].tolist()):
             if m in old:
                 agg[:, k] = self.agg[:, old.index(m)]
+                bars[:, k] = old_bars[:, old.index(m)]
         self.agg = agg
+        self.bars = bars.reshape(self.bar_buffer_size, -1, 6)
         self._make_done()
 
     def _map_rows(self) -> None:
@@ -335,6 +341,11 @@ class SessionData:
         """(cache rows, symbol rows) of siv rows ``r0 .. r1-1``: where their lanes of ``agg`` are."""
         k = np.searchsorted(self.cache[:, 0], self.siv[r0:r1, S_MIN].astype(np.int64))
         return k, self.row_sym[r0:r1]
+
+    def lane_of(self, r0: int, r1: int) -> np.ndarray:
+        """The ring-buffer lanes (second index of ``bars``) of siv rows ``r0 .. r1-1``."""
+        k, y = self._lanes(r0, r1)
+        return k * self.cap + y
 
     def nbars(self, row: int) -> int:
         """Bars stored so far in siv row ``row``."""
@@ -397,7 +408,11 @@ class SessionData:
     # -- reads ----------------------------------------------------------------
     def bar_rows(self) -> np.ndarray:
         """The ring buffers in use as ``(siv rows, capacity, 6)``, one row per symbol and interval (a copy)."""
-        return np.ascontiguousarray(self.bars[:, : self.n_siv].transpose(1, 0, 2))
+        return np.ascontiguousarray(self.bars[:, self.lane_of(0, self.n_siv)].transpose(1, 0, 2))
+
+    def set_bar_rows(self, rows: np.ndarray) -> None:
+        """Write back :meth:`bar_rows` output."""
+        self.bars[:, self.lane_of(0, rows.shape[0])] = rows.transpose(1, 0, 2)
 
     def _read_bars(self, row: int, n: int | None) -> Bars:
         cap = self.bar_buffer_size
@@ -408,7 +423,7 @@ class SessionData:
                 raise ValueError(f"n must be a non-negative integer, got {n!r}")
             have = min(have, int(n))
         idx = (np.arange(total - have, total) % cap) if have else np.zeros(0, dtype=np.int64)
-        block = self.bars[idx, row]
+        block = self.bars[idx, int(self.lane_of(row, row + 1)[0])]
         return Bars(block[:, 0].astype(np.int64), *(np.ascontiguousarray(block[:, f]) for f in range(1, 6)))
 
     def get_bars(self, symbol: str, interval: str, n: int | None = None) -> Bars:

@@ -164,7 +164,7 @@ def from_bytes(cls, data: bytes, config=None, data_source=None, where: str = "sn
     d.set_state(arrays["arena"])
     d.set_siv_rows(0, arrays["siv"])
     d.symtab[: d.n_sym] = arrays["symtab"]
-    d.bars[:, : d.n_siv] = arrays["bars"].transpose(1, 0, 2)
+    d.set_bar_rows(arrays["bars"])
     c = meta.get("counters", {})
     sc._snap_complete_ts = meta.get("last_complete_timestamp")
     sc.skipped_bars = int(c.get("skipped_bars", 0))
