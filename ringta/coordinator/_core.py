@@ -111,7 +111,9 @@ C_OFF = 3  # the exchange's UTC offset
 C_SID = 4  # session of the bucket (see session_id), computed at its first use; NO_TS before
 C_NB = 5  # bars-stored count whose ring slot is C_SLOT: symbols in lockstep share it,
 C_SLOT = 6  # which saves an integer division per stored bar
-C_WIDTH = 7
+C_NEED = 7  # fields the interval's tables read beyond close and volume: 1 open, 2 high, 4 low, 8 session
+C_WIDTH = 8
+NEED_ALL = 15
 
 
 @jit(void(i8, I1, I1, i8, i8, i8, I2))
@@ -147,6 +149,7 @@ def bucket_cache(minutes=(1,)) -> np.ndarray:
     cache[:, C_MIN] = lengths
     cache[:, C_SID] = NO_TS
     cache[:, C_NB] = -1
+    cache[:, C_NEED] = NEED_ALL
     return cache
 
 
@@ -176,9 +179,13 @@ def _record(emitted, n_em, sym, r, es, eo, eh, el, ec, ev):
     return n_em + 1
 
 
-@jit(i8(F3, F2, F1, i8, i8, i8, i8, f8, f8, f8, f8, f8, f8, f8), inline=True)
-def _put(bars, d, nbs, y, lane, slot, m, es, eo, eh, el, ec, ev, sid):
-    """Write a completed bar to ring slot ``slot`` of ``lane`` and entry ``m`` of the queue; return ``m + 1``."""
+@jit(i8(F3, F2, F1, i8, i8, i8, i8, i8, f8, f8, f8, f8, f8, f8, f8), inline=True)
+def _put(bars, d, nbs, y, lane, slot, m, need, es, eo, eh, el, ec, ev, sid):
+    """Write a completed bar to ring slot ``slot`` of ``lane`` and entry ``m`` of the queue; return ``m + 1``.
+
+    The queue gets only the fields the interval's tables read (``need``,
+    see ``C_NEED``): each field is a store per symbol and bar.
+    """
     b = bars[slot, lane]
     b[0] = es
     b[1] = eo
@@ -187,12 +194,16 @@ def _put(bars, d, nbs, y, lane, slot, m, es, eo, eh, el, ec, ev, sid):
     b[4] = ec
     b[5] = ev
     nbs[y] += 1.0
-    d[0, m] = eo
-    d[1, m] = eh
-    d[2, m] = el
     d[3, m] = ec
     d[4, m] = ev
-    d[5, m] = sid
+    if need & 1:
+        d[0, m] = eo
+    if need & 2:
+        d[1, m] = eh
+    if need & 4:
+        d[2, m] = el
+    if need & 8:
+        d[5, m] = sid
     return m + 1
 
 
@@ -287,8 +298,33 @@ def _apply(symtab, agg, bars, done, drows, ndone, emitted, cache, rowmap, syms, 
         nbs = agg[G_NBARS, k]
         cnt = agg[A_COUNT, k]
         lane0 = k * agg.shape[2]
+        need = ck[C_NEED]
+        if base:
+            # The base interval stores every bar as it is: a loop of its own, free of the branches below.
+            if sid == NO_TS:
+                sid = float(bucket_bounds(int(fs), cache[0, C_OFF], 1440, open_min, close_min, 1)[0])
+            for i in range(n):
+                if status[i] >= 0:
+                    continue
+                y = syms[i]
+                r = rowmap[y, k]
+                if r < 0:
+                    continue
+                symtab[y, T_LAST] = ts
+                x = vals[i]
+                nb_ = int(nbs[y])
+                if nb_ != nb_last:
+                    nb_last = nb_
+                    slot = nb_ % bars.shape[0]
+                dr[m] = y
+                m = _put(bars, d, nbs, y, lane0 + y, slot, m, need, fs, x[0], x[1], x[2], x[3], x[4], sid)
+                n_em = _record(emitted, n_em, y, r, fs, x[0], x[1], x[2], x[3], x[4])
+            ndone[k] = m
+            ck[C_NB] = nb_last
+            ck[C_SLOT] = slot
+            continue
         lanes = False  # every symbol's bar completed in _lockstep: store them from the lanes
-        if not base and run0 >= 0 and _lockstep(agg, k, rowmap, run0, n, vals, fs, fe):
+        if run0 >= 0 and _lockstep(agg, k, rowmap, run0, n, vals, fs, fe):
             if t_next < fe:
                 continue
             lanes = True
@@ -303,10 +339,6 @@ def _apply(symtab, agg, bars, done, drows, ndone, emitted, cache, rowmap, syms, 
                 cnt[y] = 0.0
                 o, h, l, c, v = (agg[A_OPEN, k, y], agg[A_HIGH, k, y], agg[A_LOW, k, y], agg[A_CLOSE, k, y],
                                  agg[A_VOLUME, k, y])
-            elif base:
-                symtab[y, T_LAST] = ts
-                x = vals[i]
-                o, h, l, c, v = x[0], x[1], x[2], x[3], x[4]
             else:
                 x = vals[i]
                 o, h, l, c, v = x[0], x[1], x[2], x[3], x[4]
@@ -317,8 +349,8 @@ def _apply(symtab, agg, bars, done, drows, ndone, emitted, cache, rowmap, syms, 
                                               agg[A_LOW, k, y], agg[A_CLOSE, k, y], agg[A_VOLUME, k, y])
                     cnt[y] = 0.0
                     dr[m] = y
-                    m = _put(bars, d, nbs, y, lane0 + y, int(nbs[y]) % bars.shape[0], m, gs, go, gh, gl, gc, gv,
-                             session_id(gs, cache[0, C_OFF], open_min, close_min))
+                    m = _put(bars, d, nbs, y, lane0 + y, int(nbs[y]) % bars.shape[0], m, need, gs, go, gh, gl, gc,
+                             gv, session_id(gs, cache[0, C_OFF], open_min, close_min))
                     n_em = _record(emitted, n_em, y, r, gs, go, gh, gl, gc, gv)
                     rn = 0.0
                 if rn == 0.0:
@@ -352,7 +384,7 @@ def _apply(symtab, agg, bars, done, drows, ndone, emitted, cache, rowmap, syms, 
                 nb_last = nb_
                 slot = nb_ % bars.shape[0]
             dr[m] = y
-            m = _put(bars, d, nbs, y, lane0 + y, slot, m, fs, o, h, l, c, v, sid)
+            m = _put(bars, d, nbs, y, lane0 + y, slot, m, need, fs, o, h, l, c, v, sid)
             n_em = _record(emitted, n_em, y, r, fs, o, h, l, c, v)
         ndone[k] = m
         ck[C_NB] = nb_last
@@ -482,8 +514,8 @@ def flush_core(arena, tables, cap, symtab, agg, bars, emitted, done, drows, ndon
         m = ndone[k]
         drows[k, m] = y
         nbs = agg[G_NBARS, k]
-        ndone[k] = _put(bars, done[k], nbs, y, k * agg.shape[2] + y, int(nbs[y]) % bars.shape[0], m, es, eo, eh,
-                        el, ec, ev, session_id(es, cache[0, C_OFF], open_min, close_min))
+        ndone[k] = _put(bars, done[k], nbs, y, k * agg.shape[2] + y, int(nbs[y]) % bars.shape[0], m, NEED_ALL, es,
+                        eo, eh, el, ec, ev, session_id(es, cache[0, C_OFF], open_min, close_min))
         n_em = _record(emitted, n_em, y, r, es, eo, eh, el, ec, ev)
     advance_done(arena, tables, cap, cache, done, drows, ndone)
     return n_em

@@ -15,9 +15,9 @@ import numpy as np
 from ..kernels import KernelSpec
 from ..kernels._program import P_OFFSET, P_ROW, P_WIDTH, PROGRAM_COLUMNS
 from ..kernels._ring import H_COUNT, H_LOOKBACK
-from ._core import G_NBARS, G_WIDTH, NO_TS, S_MIN, S_NBARS, S_WIDTH, T_LAST, T_WIDTH, bucket_cache
+from ._core import C_NEED, G_NBARS, G_WIDTH, NEED_ALL, NO_TS, S_MIN, S_NBARS, S_WIDTH, T_LAST, T_WIDTH, bucket_cache
 from .intervals import A_WIDTH
-from ._tables import TB_COLUMNS, TB_OFFSET, TB_WIDTH
+from ._tables import TB_COLUMNS, TB_MIN, TB_OFFSET, TB_SOURCE, TB_VECTOR, TB_WIDTH
 from .bar import Bars
 from .config import IndicatorConfig
 from .intervals import Session, get_session, offset_table, parse_interval
@@ -336,6 +336,12 @@ class SessionData:
         k = np.searchsorted(self.cache[:, 0], self.siv[rows, S_MIN].astype(np.int64))
         rowmap[sym, k] = rows
         self.rowmap = rowmap
+        # Which bar fields each interval's tables read (C_NEED): the column steps read their source only.
+        for k, minutes in enumerate(self.cache[:, 0].tolist()):
+            need = 0
+            for tb in self.tables[self.tables[:, TB_MIN] == minutes]:
+                need |= {0: 1, 1: 2, 2: 4}.get(int(tb[TB_SOURCE]), 0) if tb[TB_VECTOR] else NEED_ALL
+            self.cache[k, C_NEED] = need
 
     def _lanes(self, r0: int, r1: int) -> tuple[np.ndarray, np.ndarray]:
         """(cache rows, symbol rows) of siv rows ``r0 .. r1-1``: where their lanes of ``agg`` are."""
