@@ -258,6 +258,72 @@ def _lockstep(agg, k, rowmap, y0, n, vals, fs, fe):
     return True
 
 
+@jit(i8(F1, I2, i8, i8, i8), inline=True)
+def _run_count(nbs, rowmap, k, y0, n):
+    """The bar count all symbols ``y0 .. y0+n-1`` share on interval ``k`` (they then share the ring slot),
+    or -1 if they differ or one lacks the interval."""
+    nb0 = nbs[y0]
+    same = True
+    for i in range(n):
+        same &= (nbs[y0 + i] == nb0) & (rowmap[y0 + i, k] >= 0)
+    return int(nb0) if same else -1
+
+
+@jit(i8(F3, F2, I1, F1, i8, i8, i8, i8, i8, i8, f8, f8, F2, F3, i8, b1), inline=True)
+def _store_run(bars, d, dr, nbs, lane0, y0, n, m, slot, need, fs, sid, vals, agg, k, lanes):
+    """:func:`_put` for the bars of symbols ``y0 .. y0+n-1`` (from ``vals``, or their lanes of ``agg``),
+    all at ring slot ``slot``: a loop per part, with nothing carried from one symbol to the next."""
+    for i in range(n):
+        b = bars[slot, lane0 + y0 + i]
+        b[0] = fs
+        if lanes:
+            b[1] = agg[A_OPEN, k, y0 + i]
+            b[2] = agg[A_HIGH, k, y0 + i]
+            b[3] = agg[A_LOW, k, y0 + i]
+            b[4] = agg[A_CLOSE, k, y0 + i]
+            b[5] = agg[A_VOLUME, k, y0 + i]
+        else:
+            x = vals[i]
+            b[1] = x[0]
+            b[2] = x[1]
+            b[3] = x[2]
+            b[4] = x[3]
+            b[5] = x[4]
+    for i in range(n):
+        nbs[y0 + i] += 1.0
+        dr[m + i] = y0 + i
+    for f in range(5):
+        if f == 3 or f == 4 or need & (1 << f):
+            q = d[f]
+            if lanes:
+                src = agg[A_OPEN + f, k]
+                for i in range(n):
+                    q[m + i] = src[y0 + i]
+            else:
+                for i in range(n):
+                    q[m + i] = vals[i, f]
+    if need & 8:
+        for i in range(n):
+            d[5, m + i] = sid
+    return m + n
+
+
+@jit(i8(F2, i8, I2, i8, i8, i8, f8, F2, F3, b1), inline=True)
+def _record_run(emitted, n_em, rowmap, k, y0, n, fs, vals, agg, lanes):
+    """:func:`_record` for the bars :func:`_store_run` stored."""
+    if emitted.shape[0] == 1:
+        return n_em + n
+    for i in range(n):
+        y = y0 + i
+        if lanes:
+            n_em = _record(emitted, n_em, y, rowmap[y, k], fs, agg[A_OPEN, k, y], agg[A_HIGH, k, y],
+                           agg[A_LOW, k, y], agg[A_CLOSE, k, y], agg[A_VOLUME, k, y])
+        else:
+            x = vals[i]
+            n_em = _record(emitted, n_em, y, rowmap[y, k], fs, x[0], x[1], x[2], x[3], x[4])
+    return n_em
+
+
 @jit(i8(I2, F3, F3, F3, I2, I1, F2, I2, I2, I1, i8, F2, I1, i8, i8, i8, i8))
 def _apply(symtab, agg, bars, done, drows, ndone, emitted, cache, rowmap, syms, ts, vals, status, n_em, open_min,
            close_min, run0):
@@ -303,6 +369,15 @@ def _apply(symtab, agg, bars, done, drows, ndone, emitted, cache, rowmap, syms, 
             # The base interval stores every bar as it is: a loop of its own, free of the branches below.
             if sid == NO_TS:
                 sid = float(bucket_bounds(int(fs), cache[0, C_OFF], 1440, open_min, close_min, 1)[0])
+            nb0 = _run_count(nbs, rowmap, k, run0, n) if run0 >= 0 else -1
+            if nb0 >= 0:
+                slot = nb0 % bars.shape[0]
+                for i in range(n):
+                    symtab[run0 + i, T_LAST] = ts
+                m = _store_run(bars, d, dr, nbs, lane0, run0, n, m, slot, need, fs, sid, vals, agg, k, False)
+                n_em = _record_run(emitted, n_em, rowmap, k, run0, n, fs, vals, agg, False)
+                ndone[k] = m
+                continue
             for i in range(n):
                 if status[i] >= 0:
                     continue
@@ -326,6 +401,17 @@ def _apply(symtab, agg, bars, done, drows, ndone, emitted, cache, rowmap, syms, 
         lanes = False  # every symbol's bar completed in _lockstep: store them from the lanes
         if run0 >= 0 and _lockstep(agg, k, rowmap, run0, n, vals, fs, fe):
             if t_next < fe:
+                continue
+            nb0 = _run_count(nbs, rowmap, k, run0, n)
+            if nb0 >= 0:
+                if sid == NO_TS:
+                    sid = float(bucket_bounds(int(fs), cache[0, C_OFF], 1440, open_min, close_min, 1)[0])
+                for i in range(n):
+                    cnt[run0 + i] = 0.0
+                m = _store_run(bars, d, dr, nbs, lane0, run0, n, m, nb0 % bars.shape[0], need, fs, sid, vals, agg,
+                               k, True)
+                n_em = _record_run(emitted, n_em, rowmap, k, run0, n, fs, vals, agg, True)
+                ndone[k] = m
                 continue
             lanes = True
         for i in range(n):

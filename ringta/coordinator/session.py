@@ -120,6 +120,7 @@ class SessionCoordinator:
         self._rows: dict[str, int] = {}
         self._names: list[str] = []
         self._xs_cache: tuple[object, np.ndarray] | None = None
+        self._status = np.empty(0, dtype=np.int64)  # on_bars' per-bar status, reused while the size holds
         self.skipped_bars = 0
         self.unknown_symbol_bars = 0
         self.late_bars = 0
@@ -127,6 +128,7 @@ class SessionCoordinator:
         self._nan_skip = (config.nan_policy or config.bad_bar_policy) == "skip"
         self._nan_differs = config.nan_policy is not None and self._nan_skip != self._skip
         self._gap = config.gap_reset
+        self._filters = self._nan_differs or self._gap is not None or self._drop_late
         self.gap_resets = 0
         self._allow_rev = config.allow_revisions
         self._undo: dict[str, tuple] = {}
@@ -471,9 +473,11 @@ class SessionCoordinator:
         if vals.shape != (len(symbols), 5):
             raise ValueError(f"on_bars: values must have shape ({len(symbols)}, 5), got {vals.shape}")
         rows, keep = self._symbol_rows(symbols)
-        if keep is not None or self._nan_differs or self._gap is not None or self._drop_late:
+        if keep is not None or self._filters:
             rows, vals, symbols = self._filter_bars(ts, symbols, rows, vals, keep)
-        status = np.empty(rows.shape[0], dtype=np.int64)
+        status = self._status
+        if status.shape[0] != rows.shape[0]:
+            status = self._status = np.empty(rows.shape[0], dtype=np.int64)
         counts = self._counts
         n = _on_bars_core(*self._bars_args, rows, ts, vals, status, counts, 1 if self._skip else 0)
         if counts[0]:
