@@ -112,8 +112,11 @@ C_SID = 4  # session of the bucket (see session_id), computed at its first use; 
 C_NB = 5  # bars-stored count whose ring slot is C_SLOT: symbols in lockstep share it,
 C_SLOT = 6  # which saves an integer division per stored bar
 C_NEED = 7  # fields the interval's tables read beyond close and volume: 1 open, 2 high, 4 low, 8 session
-C_WIDTH = 8
+C_TLO = 8  # [C_TLO, C_THI): the time zone transitions around C_OFF (row 0 only)
+C_THI = 9
+C_WIDTH = 10
 NEED_ALL = 15
+NO_END = 2**63 - 1
 
 
 @jit(void(i8, I1, I1, i8, i8, i8, I2))
@@ -121,15 +124,29 @@ def _buckets(ts, trans, offs, open_min, close_min, extended, cache):
     """Bucket ``[start, end)`` of ``ts`` for every interval length (the ``C_*`` columns of ``cache``).
 
     Computed once per timestamp and shared by every symbol of a cross-section;
-    the exchange's UTC offset is kept for :func:`session_id`.
+    the exchange's UTC offset is kept for :func:`session_id`. A bucket that
+    still holds ``ts`` under the same UTC offset is kept as it is, with its
+    session id: the binary search for the offset and the bucket arithmetic
+    (integer divisions) cost more than the rest of a one-symbol bar.
     """
-    off = utc_offset(trans, offs, ts)
+    c0 = cache[0]
+    same_off = c0[C_TLO] <= ts < c0[C_THI]
+    if same_off:
+        off = c0[C_OFF]
+    else:
+        i = np.searchsorted(trans, ts, side="right") - 1
+        off = offs[i]
+        c0[C_TLO] = trans[i]
+        c0[C_THI] = trans[i + 1] if i + 1 < trans.shape[0] else NO_END
     for k in range(cache.shape[0]):
-        start, end = bucket_bounds(ts, off, cache[k, C_MIN], open_min, close_min, extended)
-        cache[k, C_START] = start
-        cache[k, C_END] = end
-        cache[k, C_OFF] = off
-        cache[k, C_SID] = NO_TS
+        ck = cache[k]
+        if same_off and ck[C_START] >= 0 and ck[C_START] <= ts < ck[C_END]:
+            continue
+        start, end = bucket_bounds(ts, off, ck[C_MIN], open_min, close_min, extended)
+        ck[C_START] = start
+        ck[C_END] = end
+        ck[C_OFF] = off
+        ck[C_SID] = NO_TS
 
 
 @jit(f8(f8, i8, i8, i8), inline=True)
@@ -150,6 +167,7 @@ def bucket_cache(minutes=(1,)) -> np.ndarray:
     cache[:, C_SID] = NO_TS
     cache[:, C_NB] = -1
     cache[:, C_NEED] = NEED_ALL
+    cache[:, C_TLO] = 1  # an empty range: the offset is looked up first
     return cache
 
 
