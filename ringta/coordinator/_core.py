@@ -171,7 +171,7 @@ def bucket_cache(minutes=(1,)) -> np.ndarray:
     return cache
 
 
-@jit(void(F1, I2, i8, I2, F3, I2, I1))
+@jit(void(F1, I2, i8, I2, F3, I2, I1), inline=True)
 def advance_done(arena, tables, cap, cache, done, drows, ndone):
     """Advance every interval's tables by the bars queued in ``done``, and empty the queues."""
     for k in range(cache.shape[0]):
@@ -342,7 +342,7 @@ def _record_run(emitted, n_em, rowmap, k, y0, n, fs, vals, agg, lanes):
     return n_em
 
 
-@jit(i8(I2, F3, F3, F3, I2, I1, F2, I2, I2, I1, i8, F2, I1, i8, i8, i8, i8))
+@jit(i8(I2, F3, F3, F3, I2, I1, F2, I2, I2, I1, i8, F2, I1, i8, i8, i8, i8), inline=True)
 def _apply(symtab, agg, bars, done, drows, ndone, emitted, cache, rowmap, syms, ts, vals, status, n_em, open_min,
            close_min, run0):
     """Feed the valid, in-session bars ``vals[i]`` (``status[i] < 0``) of symbols ``syms[i]``; return ``n_em``
@@ -496,7 +496,7 @@ def _apply(symtab, agg, bars, done, drows, ndone, emitted, cache, rowmap, syms, 
     return n_em
 
 
-@jit(i8(F1, I2, i8, I2, F3, F3, F2, F3, I2, I1, I2, I2, i8, i8, i8, I1, i8, F2, I1, i8))
+@jit(i8(F1, I2, i8, I2, F3, F3, F2, F3, I2, I1, I2, I2, i8, i8, i8, I1, i8, F2, I1, i8), inline=True)
 def _apply_all(arena, tables, cap, symtab, agg, bars, emitted, done, drows, ndone, cache, rowmap, open_min, close_min,
                n_em, syms, ts, vals, status, run0):
     """:func:`_apply`, then advance the indicator tables by the completed bars."""
