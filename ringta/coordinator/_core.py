@@ -276,22 +276,29 @@ def _lockstep(agg, k, rowmap, y0, n, vals, fs, fe):
     return True
 
 
-@jit(i8(F1, I2, i8, i8, i8), inline=True)
-def _run_count(nbs, rowmap, k, y0, n):
-    """The bar count all symbols ``y0 .. y0+n-1`` share on interval ``k`` (they then share the ring slot),
-    or -1 if they differ or one lacks the interval."""
+@jit(b1(I2, i8, i8, i8), inline=True)
+def _run_present(rowmap, k, y0, n):
+    """Whether every symbol ``y0 .. y0+n-1`` has interval ``k``."""
+    ok = True
+    for i in range(n):
+        ok &= rowmap[y0 + i, k] >= 0
+    return ok
+
+
+@jit(i8(F3, F2, I1, F1, i8, i8, i8, i8, i8, f8, f8, F2, F3, i8, b1), inline=True)
+def _store_run(bars, d, dr, nbs, lane0, y0, n, m, need, fs, sid, vals, agg, k, lanes):
+    """:func:`_put` for the bars of symbols ``y0 .. y0+n-1`` (from ``vals``, or their lanes of ``agg``):
+    a loop per part, with nothing carried from one symbol to the next.
+
+    Symbols at the first symbol's bar count share its ring slot; one that
+    joined later (another count) takes the division for its own.
+    """
+    cap = bars.shape[0]
     nb0 = nbs[y0]
-    same = True
+    slot0 = int(nb0) % cap
     for i in range(n):
-        same &= (nbs[y0 + i] == nb0) & (rowmap[y0 + i, k] >= 0)
-    return int(nb0) if same else -1
-
-
-@jit(i8(F3, F2, I1, F1, i8, i8, i8, i8, i8, i8, f8, f8, F2, F3, i8, b1), inline=True)
-def _store_run(bars, d, dr, nbs, lane0, y0, n, m, slot, need, fs, sid, vals, agg, k, lanes):
-    """:func:`_put` for the bars of symbols ``y0 .. y0+n-1`` (from ``vals``, or their lanes of ``agg``),
-    all at ring slot ``slot``: a loop per part, with nothing carried from one symbol to the next."""
-    for i in range(n):
+        nb_ = nbs[y0 + i]
+        slot = slot0 if nb_ == nb0 else int(nb_) % cap
         b = bars[slot, lane0 + y0 + i]
         b[0] = fs
         if lanes:
@@ -387,12 +394,10 @@ def _apply(symtab, agg, bars, done, drows, ndone, emitted, cache, rowmap, syms, 
             # The base interval stores every bar as it is: a loop of its own, free of the branches below.
             if sid == NO_TS:
                 sid = float(bucket_bounds(int(fs), cache[0, C_OFF], 1440, open_min, close_min, 1)[0])
-            nb0 = _run_count(nbs, rowmap, k, run0, n) if run0 >= 0 else -1
-            if nb0 >= 0:
-                slot = nb0 % bars.shape[0]
+            if run0 >= 0 and _run_present(rowmap, k, run0, n):
                 for i in range(n):
                     symtab[run0 + i, T_LAST] = ts
-                m = _store_run(bars, d, dr, nbs, lane0, run0, n, m, slot, need, fs, sid, vals, agg, k, False)
+                m = _store_run(bars, d, dr, nbs, lane0, run0, n, m, need, fs, sid, vals, agg, k, False)
                 n_em = _record_run(emitted, n_em, rowmap, k, run0, n, fs, vals, agg, False)
                 ndone[k] = m
                 continue
@@ -416,22 +421,18 @@ def _apply(symtab, agg, bars, done, drows, ndone, emitted, cache, rowmap, syms, 
             ck[C_NB] = nb_last
             ck[C_SLOT] = slot
             continue
-        lanes = False  # every symbol's bar completed in _lockstep: store them from the lanes
         if run0 >= 0 and _lockstep(agg, k, rowmap, run0, n, vals, fs, fe):
             if t_next < fe:
                 continue
-            nb0 = _run_count(nbs, rowmap, k, run0, n)
-            if nb0 >= 0:
-                if sid == NO_TS:
-                    sid = float(bucket_bounds(int(fs), cache[0, C_OFF], 1440, open_min, close_min, 1)[0])
-                for i in range(n):
-                    cnt[run0 + i] = 0.0
-                m = _store_run(bars, d, dr, nbs, lane0, run0, n, m, nb0 % bars.shape[0], need, fs, sid, vals, agg,
-                               k, True)
-                n_em = _record_run(emitted, n_em, rowmap, k, run0, n, fs, vals, agg, True)
-                ndone[k] = m
-                continue
-            lanes = True
+            # _lockstep checked that every symbol has the interval.
+            if sid == NO_TS:
+                sid = float(bucket_bounds(int(fs), cache[0, C_OFF], 1440, open_min, close_min, 1)[0])
+            for i in range(n):
+                cnt[run0 + i] = 0.0
+            m = _store_run(bars, d, dr, nbs, lane0, run0, n, m, need, fs, sid, vals, agg, k, True)
+            n_em = _record_run(emitted, n_em, rowmap, k, run0, n, fs, vals, agg, True)
+            ndone[k] = m
+            continue
         for i in range(n):
             if status[i] >= 0:
                 continue
@@ -439,47 +440,42 @@ def _apply(symtab, agg, bars, done, drows, ndone, emitted, cache, rowmap, syms, 
             r = rowmap[y, k]
             if r < 0:
                 continue
-            if lanes:
+            x = vals[i]
+            o, h, l, c, v = x[0], x[1], x[2], x[3], x[4]
+            rn = cnt[y]
+            if rn > 0.0 and fs != agg[A_START, k, y]:
+                # A gap: the forming bar of an earlier bucket completes first.
+                gs, go, gh, gl, gc, gv = (agg[A_START, k, y], agg[A_OPEN, k, y], agg[A_HIGH, k, y],
+                                          agg[A_LOW, k, y], agg[A_CLOSE, k, y], agg[A_VOLUME, k, y])
                 cnt[y] = 0.0
-                o, h, l, c, v = (agg[A_OPEN, k, y], agg[A_HIGH, k, y], agg[A_LOW, k, y], agg[A_CLOSE, k, y],
-                                 agg[A_VOLUME, k, y])
+                dr[m] = y
+                m = _put(bars, d, nbs, y, lane0 + y, int(nbs[y]) % bars.shape[0], m, need, gs, go, gh, gl, gc,
+                         gv, session_id(gs, cache[0, C_OFF], open_min, close_min))
+                n_em = _record(emitted, n_em, y, r, gs, go, gh, gl, gc, gv)
+                rn = 0.0
+            if rn == 0.0:
+                agg[A_START, k, y] = fs
+                agg[A_END, k, y] = fe
+                agg[A_OPEN, k, y] = o
+                agg[A_HIGH, k, y] = h
+                agg[A_LOW, k, y] = l
+                agg[A_CLOSE, k, y] = c
+                agg[A_VOLUME, k, y] = v
             else:
-                x = vals[i]
-                o, h, l, c, v = x[0], x[1], x[2], x[3], x[4]
-                rn = cnt[y]
-                if rn > 0.0 and fs != agg[A_START, k, y]:
-                    # A gap: the forming bar of an earlier bucket completes first.
-                    gs, go, gh, gl, gc, gv = (agg[A_START, k, y], agg[A_OPEN, k, y], agg[A_HIGH, k, y],
-                                              agg[A_LOW, k, y], agg[A_CLOSE, k, y], agg[A_VOLUME, k, y])
-                    cnt[y] = 0.0
-                    dr[m] = y
-                    m = _put(bars, d, nbs, y, lane0 + y, int(nbs[y]) % bars.shape[0], m, need, gs, go, gh, gl, gc,
-                             gv, session_id(gs, cache[0, C_OFF], open_min, close_min))
-                    n_em = _record(emitted, n_em, y, r, gs, go, gh, gl, gc, gv)
-                    rn = 0.0
-                if rn == 0.0:
-                    agg[A_START, k, y] = fs
-                    agg[A_END, k, y] = fe
-                    agg[A_OPEN, k, y] = o
-                    agg[A_HIGH, k, y] = h
-                    agg[A_LOW, k, y] = l
-                    agg[A_CLOSE, k, y] = c
-                    agg[A_VOLUME, k, y] = v
-                else:
-                    # Selects, not branches: a new high or low is a coin toss the
-                    # branch predictor loses.
-                    hi = agg[A_HIGH, k, y]
-                    lo = agg[A_LOW, k, y]
-                    agg[A_HIGH, k, y] = h if h > hi else hi
-                    agg[A_LOW, k, y] = l if l < lo else lo
-                    agg[A_CLOSE, k, y] = c
-                    agg[A_VOLUME, k, y] += v
-                if t_next < agg[A_END, k, y]:
-                    cnt[y] = rn + 1.0
-                    continue
-                cnt[y] = 0.0
-                o, h, l, c, v = (agg[A_OPEN, k, y], agg[A_HIGH, k, y], agg[A_LOW, k, y], agg[A_CLOSE, k, y],
-                                 agg[A_VOLUME, k, y])
+                # Selects, not branches: a new high or low is a coin toss the
+                # branch predictor loses.
+                hi = agg[A_HIGH, k, y]
+                lo = agg[A_LOW, k, y]
+                agg[A_HIGH, k, y] = h if h > hi else hi
+                agg[A_LOW, k, y] = l if l < lo else lo
+                agg[A_CLOSE, k, y] = c
+                agg[A_VOLUME, k, y] += v
+            if t_next < agg[A_END, k, y]:
+                cnt[y] = rn + 1.0
+                continue
+            cnt[y] = 0.0
+            o, h, l, c, v = (agg[A_OPEN, k, y], agg[A_HIGH, k, y], agg[A_LOW, k, y], agg[A_CLOSE, k, y],
+                             agg[A_VOLUME, k, y])
             if sid == NO_TS:
                 sid = float(bucket_bounds(int(fs), cache[0, C_OFF], 1440, open_min, close_min, 1)[0])
             nb_ = int(nbs[y])
