@@ -59,9 +59,9 @@ def _pedantic(benchmark, enabled: bool, run, rounds: int) -> None:
         benchmark(run)
 
 
-def _feeder(ts: np.ndarray, frames: list, step):
-    """A zero-argument callable feeding the next ``SLICE`` minutes to ``step(t, frame)``."""
-    pos = [DAY]
+def _feeder(ts: np.ndarray, frames: list, step, start: int = DAY):
+    """A zero-argument callable feeding the next ``SLICE`` minutes to ``step(t, frame)``, from minute ``start``."""
+    pos = [start]
 
     def run():
         start = pos[0]
@@ -149,6 +149,25 @@ def _on_bars_runner(ts, panel):
     return _feeder(ts, panel, lambda t, frame: coord.on_bars(int(t), symbols, frame))
 
 
+def _late_joiner_runner(ts, panel):
+    """As ``_on_bars_runner``, but the last symbol joins seven minutes into the second day, warmed
+    from history that starts three minutes after the others' first bar: its bar count, so its ring
+    slots, differ from everyone else's for the rest of the run."""
+    from ringta.coordinator import Bars
+
+    coord = SessionCoordinator(str(CONFIG))
+    symbols = [f"S{i:05d}" for i in range(panel.shape[1])]
+    for s in symbols[:-1]:
+        coord.register_symbol(s)
+    join = DAY + 7
+    for t in range(join):
+        coord.on_bars(int(ts[t]), symbols[:-1], panel[t, :-1])
+    v = np.ascontiguousarray(panel[3:join, -1, :])
+    history = Bars(ts[3:join].astype(np.int64), *(np.ascontiguousarray(v[:, f]) for f in range(5)))
+    coord.register_symbol(symbols[-1], historical_bars={"1m": history})
+    return _feeder(ts, panel, lambda t, frame: coord.on_bars(int(t), symbols, frame), start=join)
+
+
 def _per_symbol_runner(ts, panel):
     coord, symbols = _coordinator(panel.shape[1])
     frames = [[(int(t), *map(float, row)) for row in panel[k]] for k, t in enumerate(ts)]
@@ -166,6 +185,8 @@ def _per_symbol_runner(ts, panel):
 
 ON_BARS = {
     "ringta on_bars": (_on_bars_runner, "one `on_bars` call per timestamp for every symbol"),
+    "ringta on_bars, one late joiner": (_late_joiner_runner, "the same, with the last symbol added "
+                                        "mid-session from history, so that its ring slots differ"),
     "ringta on_bar per symbol": (_per_symbol_runner, "one `on_bar` call per symbol and timestamp"),
 }
 
