@@ -58,7 +58,7 @@ import numpy as np
 from ..kernels._jit import F1, F2, I1, I2, b1, f8, i8, jit, void
 from ._tables import advance_tables
 from .intervals import (A_CLOSE, A_COUNT, A_END, A_HIGH, A_LOW, A_OPEN, A_START, A_VOLUME, A_WIDTH,
-                        NS_PER_MINUTE, bucket_bounds, utc_offset)
+                        NS_PER_MINUTE, bucket_bounds)
 
 S_PS = A_WIDTH  # first program row of this (symbol, interval)
 S_PE = A_WIDTH + 1  # one past the last program row

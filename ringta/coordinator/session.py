@@ -398,7 +398,7 @@ class SessionCoordinator:
     def _restore_undo(self, symbol: str, undo: tuple) -> None:
         d = self.session_data
         sd = d._symbols[symbol]
-        s0, s1 = int(d.symtab[sd.index, _core.T_S0]), int(d.symtab[sd.index, _core.T_S1])
+        s0 = int(d.symtab[sd.index, _core.T_S0])
         _, state, siv, symtab, bar_slots, slots = undo
         d.set_symbol_state(symbol, state)
         d.set_siv_rows(s0, siv)

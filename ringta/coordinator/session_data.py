@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..kernels import KernelSpec
-from ..kernels._program import P_OFFSET, P_ROW, P_WIDTH, PROGRAM_COLUMNS
+from ..kernels._program import P_ROW, P_WIDTH, PROGRAM_COLUMNS
 from ..kernels._ring import H_COUNT, H_LOOKBACK
 from ._core import C_NEED, G_NBARS, G_WIDTH, NEED_ALL, NO_TS, S_MIN, S_NBARS, S_WIDTH, T_LAST, T_WIDTH, bucket_cache
 from .intervals import A_WIDTH
