@@ -60,11 +60,13 @@ from ._tables import advance_tables
 from .intervals import (A_CLOSE, A_COUNT, A_END, A_HIGH, A_LOW, A_OPEN, A_START, A_VOLUME, A_WIDTH,
                         NS_PER_MINUTE, bucket_bounds)
 
+# A siv row: the aggregation fields (A_*), kept in agg and filled in only by
+# SessionData.siv_rows(), then the row's own fields.
 S_PS = A_WIDTH  # first program row of this (symbol, interval)
 S_PE = A_WIDTH + 1  # one past the last program row
 S_MIN = A_WIDTH + 2  # interval length in minutes (1440 = one session)
 S_BASE = A_WIDTH + 3  # 1.0 for the base interval (no aggregation)
-S_NBARS = A_WIDTH + 4  # bars stored so far
+S_NBARS = A_WIDTH + 4  # bars stored so far (kept in agg as G_NBARS)
 S_WIDTH = A_WIDTH + 5
 
 # The forming bars and bar counts, field-major: agg[field, cache row, symbol row].
