@@ -103,3 +103,50 @@ def test_block_is_a_view_and_symbol_state_round_trips():
     d.set_symbol_state("A", a_state)
     assert d.symbol_state("A").tobytes() == a_state.tobytes()
     np.testing.assert_array_equal(d.state(), np.concatenate([a_state, b_state]))
+
+
+def test_cross_sections_with_gaps_subsets_and_a_late_joiner_equal_per_symbol_bars():
+    """Minutes missing for every symbol (gaps close forming bars early), for some symbols (runs
+    broken), and a symbol added mid-session: on_bars leaves the state per-symbol on_bar leaves,
+    on intervals that do not divide the session (the last hourly bar is cut at the close)."""
+    config = {"session": "us_equity", "streams": ["1m", "15m"], "session_data_config": {"indicators": {"session": [
+        {"name": "sma", "period": 5, "interval": "1m"},
+        {"name": "stoch", "interval": "5m"},
+        {"name": "macd", "interval": "15m", "params": {"fast_period": 3, "slow_period": 6, "signal_period": 2}},
+        {"name": "vwap", "interval": "1h"},
+        {"name": "rsi", "period": 2, "interval": "1d"}]}}}
+    bars = generate_minute_bars(days=2, seed=9)
+    n_sym = 8
+    syms = [f"S{i}" for i in range(n_sym)]
+    scale = np.linspace(1.0, 3.0, n_sym)
+    xs, one = SessionCoordinator(config), SessionCoordinator(config)
+    for s in syms[:-1]:
+        xs.register_symbol(s)
+        one.register_symbol(s)
+    rng = np.random.default_rng(11)
+    join = 200
+    for t in range(bars.timestamp.size):
+        if t == join:
+            for sc in (xs, one):
+                sc.register_symbol(syms[-1])
+        live = syms if t >= join else syms[:-1]
+        u = rng.random()
+        if u < 0.05:
+            continue  # a minute nobody trades
+        keep = [s for s in live if rng.random() > 0.1] if u < 0.3 else live
+        if not keep:
+            continue
+        idx = [syms.index(s) for s in keep]
+        row = np.array([bars.open[t], bars.high[t], bars.low[t], bars.close[t], bars.volume[t]])
+        vals = np.stack([row * [scale[i], scale[i], scale[i], scale[i], 1.0] for i in idx])
+        ts = int(bars.timestamp[t])
+        xs.on_bars(ts, keep, vals)
+        for s, v in zip(keep, vals):
+            one.on_bar(s, (ts, *v.tolist()))
+    xs.end_session()
+    one.end_session()
+    d1, d2 = xs.session_data, one.session_data
+    assert d1.state().tobytes() == d2.state().tobytes()
+    assert d1.siv_rows().tobytes() == d2.siv_rows().tobytes()
+    assert d1.bar_rows().tobytes() == d2.bar_rows().tobytes()
+    assert d1.get_bars("S7", "1h").n > 0 and d1.is_indicator_ready("S0", "macd_3_6_2_15m")
