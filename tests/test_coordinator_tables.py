@@ -150,3 +150,35 @@ def test_cross_sections_with_gaps_subsets_and_a_late_joiner_equal_per_symbol_bar
     assert d1.siv_rows().tobytes() == d2.siv_rows().tobytes()
     assert d1.bar_rows().tobytes() == d2.bar_rows().tobytes()
     assert d1.get_bars("S7", "1h").n > 0 and d1.is_indicator_ready("S0", "macd_3_6_2_15m")
+
+
+def test_revision_after_the_tables_grew_restores_the_right_columns_and_lanes():
+    """A bar revised after other symbols made every table and lane grow: the undo record holds values
+    and slot numbers, not positions, so the revision lands where the symbol's state now is."""
+    # Four-bar rings: the slots the revised bar overwrites hold older bars, which the undo must put back.
+    config = {"session": "24x7", "allow_revisions": True, "streams": ["1m", "5m"],
+              "session_data_config": {"bar_buffer_size": 4, "indicators": {"session": [
+                  {"name": "ema", "period": 3, "interval": "1m"},
+                  {"name": "bbands", "period": 4, "interval": "5m"}]}}}
+    a = _walk(50, 21)
+    revised = a[-1] * [1.0, 1.02, 1.0, 1.01, 2.0]
+    live, ref = SessionCoordinator(config), SessionCoordinator(config)
+    live.register_symbol("A")
+    ref.register_symbol("A")
+    for t in range(50):
+        live.on_bar("A", (t * 60_000_000_000, *a[t]))
+        ref.on_bar("A", (t * 60_000_000_000, *(a[t] if t < 49 else revised)))
+    cap = live.session_data.cap
+    for i in range(2 * cap):
+        live.register_symbol(f"B{i}")
+    assert live.session_data.cap > cap
+    live.on_bar("A", (49 * 60_000_000_000, *revised), revise=True)
+    d, r = live.session_data, ref.session_data
+    assert d.symbol_state("A").tobytes() == r.symbol_state("A").tobytes()
+    assert d.siv_rows(0, 2).tobytes() == r.siv_rows(0, 2).tobytes()
+    for iv in ("1m", "5m"):
+        assert d.get_bars("A", iv).close.tobytes() == r.get_bars("A", iv).close.tobytes()
+    assert d.get_indicator_value("A", "ema_3_1m") == ringta.ema(np.r_[a[:49, 3], revised[3]], 3)[-1]
+    others = np.ones(d.bars.shape[1], dtype=bool)
+    others[d.lane_of(0, 2)] = False
+    assert not d.bars[:, others].any()  # no other symbol's ring buffer was written

@@ -393,42 +393,21 @@ def _apply(symtab, agg, bars, done, drows, ndone, emitted, cache, rowmap, syms, 
         lane0 = k * agg.shape[2]
         need = ck[C_NEED]
         if base:
-            # The base interval stores every bar as it is: a loop of its own, free of the branches below.
-            if sid == NO_TS:
-                sid = float(bucket_bounds(int(fs), cache[0, C_OFF], 1440, open_min, close_min, 1)[0])
             if run0 >= 0 and _run_present(rowmap, k, run0, n):
+                if sid == NO_TS:
+                    sid = session_id(fs, cache[0, C_OFF], open_min, close_min)
                 for i in range(n):
                     symtab[run0 + i, T_LAST] = ts
                 m = _store_run(bars, d, dr, nbs, lane0, run0, n, m, need, fs, sid, vals, agg, k, False)
                 n_em = _record_run(emitted, n_em, rowmap, k, run0, n, fs, vals, agg, False)
                 ndone[k] = m
                 continue
-            for i in range(n):
-                if status[i] >= 0:
-                    continue
-                y = syms[i]
-                r = rowmap[y, k]
-                if r < 0:
-                    continue
-                symtab[y, T_LAST] = ts
-                x = vals[i]
-                nb_ = int(nbs[y])
-                if nb_ != nb_last:
-                    nb_last = nb_
-                    slot = nb_ % bars.shape[0]
-                dr[m] = y
-                m = _put(bars, d, nbs, y, lane0 + y, slot, m, need, fs, x[0], x[1], x[2], x[3], x[4], sid)
-                n_em = _record(emitted, n_em, y, r, fs, x[0], x[1], x[2], x[3], x[4])
-            ndone[k] = m
-            ck[C_NB] = nb_last
-            ck[C_SLOT] = slot
-            continue
-        if run0 >= 0 and _lockstep(agg, k, rowmap, run0, n, vals, fs, fe):
+        elif run0 >= 0 and _lockstep(agg, k, rowmap, run0, n, vals, fs, fe):
             if t_next < fe:
                 continue
             # _lockstep checked that every symbol has the interval.
             if sid == NO_TS:
-                sid = float(bucket_bounds(int(fs), cache[0, C_OFF], 1440, open_min, close_min, 1)[0])
+                sid = session_id(fs, cache[0, C_OFF], open_min, close_min)
             for i in range(n):
                 cnt[run0 + i] = 0.0
             m = _store_run(bars, d, dr, nbs, lane0, run0, n, m, need, fs, sid, vals, agg, k, True)
@@ -444,42 +423,45 @@ def _apply(symtab, agg, bars, done, drows, ndone, emitted, cache, rowmap, syms, 
                 continue
             x = vals[i]
             o, h, l, c, v = x[0], x[1], x[2], x[3], x[4]
-            rn = cnt[y]
-            if rn > 0.0 and fs != agg[A_START, k, y]:
-                # A gap: the forming bar of an earlier bucket completes first.
-                gs, go, gh, gl, gc, gv = (agg[A_START, k, y], agg[A_OPEN, k, y], agg[A_HIGH, k, y],
-                                          agg[A_LOW, k, y], agg[A_CLOSE, k, y], agg[A_VOLUME, k, y])
-                cnt[y] = 0.0
-                dr[m] = y
-                m = _put(bars, d, nbs, y, lane0 + y, int(nbs[y]) % bars.shape[0], m, need, gs, go, gh, gl, gc,
-                         gv, session_id(gs, cache[0, C_OFF], open_min, close_min))
-                n_em = _record(emitted, n_em, y, r, gs, go, gh, gl, gc, gv)
-                rn = 0.0
-            if rn == 0.0:
-                agg[A_START, k, y] = fs
-                agg[A_END, k, y] = fe
-                agg[A_OPEN, k, y] = o
-                agg[A_HIGH, k, y] = h
-                agg[A_LOW, k, y] = l
-                agg[A_CLOSE, k, y] = c
-                agg[A_VOLUME, k, y] = v
+            if base:
+                symtab[y, T_LAST] = ts
             else:
-                # Selects, not branches: a new high or low is a coin toss the
-                # branch predictor loses.
-                hi = agg[A_HIGH, k, y]
-                lo = agg[A_LOW, k, y]
-                agg[A_HIGH, k, y] = h if h > hi else hi
-                agg[A_LOW, k, y] = l if l < lo else lo
-                agg[A_CLOSE, k, y] = c
-                agg[A_VOLUME, k, y] += v
-            if t_next < agg[A_END, k, y]:
-                cnt[y] = rn + 1.0
-                continue
-            cnt[y] = 0.0
-            o, h, l, c, v = (agg[A_OPEN, k, y], agg[A_HIGH, k, y], agg[A_LOW, k, y], agg[A_CLOSE, k, y],
-                             agg[A_VOLUME, k, y])
+                rn = cnt[y]
+                if rn > 0.0 and fs != agg[A_START, k, y]:
+                    # A gap: the forming bar of an earlier bucket completes first.
+                    gs, go, gh, gl, gc, gv = (agg[A_START, k, y], agg[A_OPEN, k, y], agg[A_HIGH, k, y],
+                                              agg[A_LOW, k, y], agg[A_CLOSE, k, y], agg[A_VOLUME, k, y])
+                    cnt[y] = 0.0
+                    dr[m] = y
+                    m = _put(bars, d, nbs, y, lane0 + y, int(nbs[y]) % bars.shape[0], m, need, gs, go, gh, gl,
+                             gc, gv, session_id(gs, cache[0, C_OFF], open_min, close_min))
+                    n_em = _record(emitted, n_em, y, r, gs, go, gh, gl, gc, gv)
+                    rn = 0.0
+                if rn == 0.0:
+                    agg[A_START, k, y] = fs
+                    agg[A_END, k, y] = fe
+                    agg[A_OPEN, k, y] = o
+                    agg[A_HIGH, k, y] = h
+                    agg[A_LOW, k, y] = l
+                    agg[A_CLOSE, k, y] = c
+                    agg[A_VOLUME, k, y] = v
+                else:
+                    # Selects, not branches: a new high or low is a coin toss the
+                    # branch predictor loses.
+                    hi = agg[A_HIGH, k, y]
+                    lo = agg[A_LOW, k, y]
+                    agg[A_HIGH, k, y] = h if h > hi else hi
+                    agg[A_LOW, k, y] = l if l < lo else lo
+                    agg[A_CLOSE, k, y] = c
+                    agg[A_VOLUME, k, y] += v
+                if t_next < agg[A_END, k, y]:
+                    cnt[y] = rn + 1.0
+                    continue
+                cnt[y] = 0.0
+                o, h, l, c, v = (agg[A_OPEN, k, y], agg[A_HIGH, k, y], agg[A_LOW, k, y], agg[A_CLOSE, k, y],
+                                 agg[A_VOLUME, k, y])
             if sid == NO_TS:
-                sid = float(bucket_bounds(int(fs), cache[0, C_OFF], 1440, open_min, close_min, 1)[0])
+                sid = session_id(fs, cache[0, C_OFF], open_min, close_min)
             nb_ = int(nbs[y])
             if nb_ != nb_last:
                 # Symbols in lockstep share the slot: one division per pass, not per bar.

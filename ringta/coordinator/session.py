@@ -386,24 +386,10 @@ class SessionCoordinator:
             self._undo[symbol] = saved
 
     def _save_undo(self, symbol: str, ts: int) -> tuple:
-        d = self.session_data
-        sd = d._symbols[symbol]
-        s0, s1 = int(d.symtab[sd.index, _core.T_S0]), int(d.symtab[sd.index, _core.T_S1])
-        cap = d.bar_buffer_size
-        siv = d.siv_rows(s0, s1)
-        slots = ((siv[:, _core.S_NBARS].astype(np.int64)) % cap, d.lane_of(s0, s1))
-        return (ts, d.symbol_state(symbol), siv, d.symtab[sd.index].copy(),
-                d.bars[slots].copy(), slots)
+        return (ts, self.session_data.save_symbol(symbol))
 
     def _restore_undo(self, symbol: str, undo: tuple) -> None:
-        d = self.session_data
-        sd = d._symbols[symbol]
-        s0 = int(d.symtab[sd.index, _core.T_S0])
-        _, state, siv, symtab, bar_slots, slots = undo
-        d.set_symbol_state(symbol, state)
-        d.set_siv_rows(s0, siv)
-        d.symtab[sd.index] = symtab
-        d.bars[slots] = bar_slots
+        self.session_data.restore_symbol(symbol, undo[1])
 
     def _timestamp_started(self, ts: int) -> None:
         """A bar of a new timestamp arrived: the previous one is complete."""

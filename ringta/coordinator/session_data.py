@@ -131,6 +131,7 @@ class SymbolSessionData:
         self.late_bars = 0
         self.skipped_bars = 0
         self.outside_session_bars = 0
+        self._layout: tuple | None = None  # SessionData._symbol_layout's cache
         self._data: SessionData | None = None
 
     @property
@@ -185,6 +186,7 @@ class SessionData:
         self.bar_buffer_size = bar_buffer_size
         self.streams = tuple(streams)
         self._symbols: dict[str, SymbolSessionData] = {}
+        self._generation = 0  # changes whenever tables or lanes move (see _symbol_layout)
         trans, offs = offset_table(self.session.timezone)
         self.tz = np.ascontiguousarray(np.vstack([trans, offs]))
         # Tables shared with the compiled core (see _core and _tables for the layouts).
@@ -300,6 +302,7 @@ class SessionData:
         bars[:, :, :old] = self.bars.reshape(self.bar_buffer_size, nk, old, 6)
         self.bars = bars.reshape(self.bar_buffer_size, nk * cap, 6)
         self.cap = cap
+        self._generation += 1
         self._make_done()
         assert old <= cap
 
@@ -324,6 +327,7 @@ class SessionData:
                 bars[:, k] = old_bars[:, old.index(m)]
         self.agg = agg
         self.bars = bars.reshape(self.bar_buffer_size, -1, 6)
+        self._generation += 1
         self._make_done()
 
     def _map_rows(self) -> None:
@@ -403,13 +407,46 @@ class SessionData:
         """Write back a :meth:`state` array."""
         self.arena[self._state_index(0, self.n_program)] = values
 
+    def _symbol_layout(self, symbol: str) -> tuple:
+        """``(arena positions of the symbol's blocks, cache rows, symbol rows, ring lanes)`` of its
+        siv rows, computed once per layout (the tables move only when they grow)."""
+        sd = self.get_symbol_data(symbol)
+        c = sd._layout
+        if c is None or c[0] != self._generation:
+            s0, s1 = int(self.symtab[sd.index, 0]), int(self.symtab[sd.index, 1])
+            k, y = self._lanes(s0, s1)
+            c = sd._layout = (self._generation, self._state_index(*sd.program_range), k, y, k * self.cap + y)
+        return c[1:]
+
     def symbol_state(self, symbol: str) -> np.ndarray:
         """The indicator blocks of ``symbol`` one after the other (a copy)."""
-        return self.arena[self._state_index(*self.get_symbol_data(symbol).program_range)]
+        return self.arena[self._symbol_layout(symbol)[0]]
 
     def set_symbol_state(self, symbol: str, values: np.ndarray) -> None:
         """Write back a :meth:`symbol_state` array."""
-        self.arena[self._state_index(*self.get_symbol_data(symbol).program_range)] = values
+        self.arena[self._symbol_layout(symbol)[0]] = values
+
+    def save_symbol(self, symbol: str) -> tuple:
+        """Everything the next base bar of ``symbol`` can change, for :meth:`restore_symbol`: its
+        indicator blocks, forming bars and counts, last timestamp and the ring slots it writes next.
+
+        Layout-free (values and slot numbers, no arena positions or lanes), so it restores
+        correctly after other symbols made the tables grow.
+        """
+        idx, k, y, lanes = self._symbol_layout(symbol)
+        agg = self.agg[:, k, y]
+        slots = agg[G_NBARS].astype(np.int64) % self.bar_buffer_size
+        return (self.arena[idx], agg, self.symtab[self._symbols[symbol].index].copy(), slots,
+                self.bars[slots, lanes])
+
+    def restore_symbol(self, symbol: str, saved: tuple) -> None:
+        """Put back what :meth:`save_symbol` saved."""
+        idx, k, y, lanes = self._symbol_layout(symbol)
+        state, agg, symtab, slots, bars = saved
+        self.arena[idx] = state
+        self.agg[:, k, y] = agg
+        self.symtab[self._symbols[symbol].index] = symtab
+        self.bars[slots, lanes] = bars
 
     # -- reads ----------------------------------------------------------------
     def bar_rows(self) -> np.ndarray:
